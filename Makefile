@@ -1,0 +1,41 @@
+# infra_core: `make run` serves the example project, `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+SERVICES = $(BIN)/python tests/services.py --
+
+.PHONY: install run test test-fast lint typecheck bench clean
+
+$(STAMP): pyproject.toml requirements/test.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/test.txt -e '.[all,drf]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy infra_core
+
+# SQLite pass: everything that needs no subprocess; PostgreSQL pass: everything.
+test: install lint typecheck
+	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration" \
+	    --- INFRA_TEST_DB=postgres $(BIN)/pytest
+
+test-fast: install
+	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration" -x -q
+
+bench: install
+	$(BIN)/python -m pip install -q -r requirements/bench.txt
+	$(SERVICES) $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

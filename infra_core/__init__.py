@@ -1,0 +1,5 @@
+"""infra_core: the production backbone for Django projects."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

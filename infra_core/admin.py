@@ -1,0 +1,5 @@
+"""Admin registrations live in their concern packages and are imported here for Django to find."""
+
+from __future__ import annotations
+
+from infra_core.health import admin as health_admin  # noqa: F401

@@ -1,0 +1,91 @@
+"""System checks: one function per concern, registered in ``AppConfig.ready()``.
+
+IDs follow DESIGN.md section 5 and are listed in docs/checks.md. A check never raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+from infra_core.conf import DEFAULTS, REMOVED, suggest, user_settings
+
+CheckFunction = Callable[..., list[checks.CheckMessage]]
+
+
+def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """INFRA_CORE is a dict; unknown keys warn with a suggestion; removed keys error."""
+    raw = getattr(settings, "INFRA_CORE", {})
+    if not isinstance(raw, dict):
+        return [
+            checks.Error(
+                f"INFRA_CORE = {raw!r} is a {type(raw).__name__}, not a dict.",
+                hint='Set INFRA_CORE = {"KEY": value, ...} in your settings.',
+                id="infra_core.E003",
+            )
+        ]
+    messages: list[Any] = []
+    for key in raw:
+        if key in DEFAULTS:
+            continue
+        if key in REMOVED:
+            messages.append(
+                checks.Error(
+                    f"INFRA_CORE[{key!r}] was removed.",
+                    hint=REMOVED[key],
+                    id="infra_core.E002",
+                )
+            )
+            continue
+        guess = suggest(str(key))
+        messages.append(
+            checks.Warning(
+                f"INFRA_CORE[{key!r}] is not an infra_core setting and is ignored.",
+                hint=f"Did you mean {guess!r}?" if guess else "See docs/settings.md for all keys.",
+                id="infra_core.W001",
+            )
+        )
+    return messages
+
+
+def check_general(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """TRUSTED_PROXIES parses as a list of CIDRs."""
+    from infra_core.net import parse_networks
+
+    value = user_settings().get("TRUSTED_PROXIES", DEFAULTS["TRUSTED_PROXIES"])
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return [
+            checks.Error(
+                f"INFRA_CORE['TRUSTED_PROXIES'] = {value!r} is not a list of strings.",
+                hint='Use CIDRs, e.g. ["10.0.0.0/8", "127.0.0.1"].',
+                id="infra_core.E001",
+            )
+        ]
+    try:
+        parse_networks(tuple(value))
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"INFRA_CORE['TRUSTED_PROXIES']: {exc}.",
+                hint='Use CIDRs, e.g. ["10.0.0.0/8", "127.0.0.1"].',
+                id="infra_core.E001",
+            )
+        ]
+    return []
+
+
+# Concern check modules add their functions here (see apps.py); order is the report order.
+CONCERN_CHECKS: list[str] = [
+    "infra_core.checks.check_settings_dict",
+    "infra_core.checks.check_general",
+    "infra_core.request_id.checks.check_request_id",
+    "infra_core.logging.checks.check_logging",
+    "infra_core.ratelimit.checks.check_ratelimit",
+    "infra_core.health.checks.check_health",
+    "infra_core.metrics.checks.check_metrics",
+    "infra_core.sentry.checks.check_sentry",
+    "infra_core.errors.checks.check_errors",
+]

@@ -1,0 +1,318 @@
+"""The only reader of ``settings.INFRA_CORE``.
+
+``DEFAULTS`` names every public key with its default; ``app_settings`` reads the user's dict at
+call time (never at import), so ``override_settings`` always takes effect.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    # --- general (0xx) ------------------------------------------------------------------------
+    # CIDRs of reverse proxies whose X-Forwarded-For entries are trusted. Empty: use REMOTE_ADDR.
+    "TRUSTED_PROXIES": [],
+    # --- request id and logging (1xx) ---------------------------------------------------------
+    # Header carrying the request/correlation id, in and out.
+    "REQUEST_ID_HEADER": "X-Request-ID",
+    # Accept a well-formed incoming id (True) or always generate a fresh one (False).
+    "REQUEST_ID_TRUST_INCOMING": True,
+    # Access-log lines for requests slower than this many milliseconds get ``slow: true``.
+    "ACCESS_LOG_SLOW_MS": 1000,
+    # Path prefixes the access log skips (probes and scrapes are noise).
+    "ACCESS_LOG_SKIP_PATHS": ["/health/", "/ready/", "/live/", "/metrics"],
+    # Extra key fragments whose values are redacted in log records (case-insensitive substring).
+    "LOG_REDACT_KEYS": [],
+    # --- rate limiting (2xx) ------------------------------------------------------------------
+    # Scope -> rate ("100/m", None = unlimited) or {plan: rate}. A per-plan dict falls back to the
+    # RATELIMIT_DEFAULT_PLAN entry for plans it does not name.
+    "RATELIMIT_RATES": {},
+    # Plan used when the resolver returns None (anonymous users, users without a plan).
+    "RATELIMIT_DEFAULT_PLAN": "basic",
+    # Dotted path of a callable request -> plan name (or None); None: user.plan or the context plan.
+    "RATELIMIT_PLAN_RESOLVER": None,
+    # Cache alias (django-redis for limits shared across processes; any other backend: per process).
+    "RATELIMIT_CACHE": "default",
+    # Master switch: False skips every limit (no Redis calls, no headers).
+    "RATELIMIT_ENABLED": True,
+    # RateLimitMiddleware rules, first match wins: {"path" or "url_name", "scope", "key"}.
+    "RATELIMIT_RULES": [],
+    # Rule for requests no rule matches ({"scope", "key"}); None: such requests are not limited.
+    "RATELIMIT_DEFAULT_RULE": None,
+    # Extra path prefixes never limited (the infra_core.urls probes and /metrics always are exempt).
+    "RATELIMIT_EXEMPT_PATHS": [],
+    # Outage policy for scopes not in RATELIMIT_SCOPE_FAIL_OPEN: True lets requests pass (slowed by
+    # a per-process limiter), False answers 429 + Retry-After.
+    "RATELIMIT_FAIL_OPEN": True,
+    # Per-scope outage policy overrides: {scope: bool}.
+    "RATELIMIT_SCOPE_FAIL_OPEN": {},
+    # Shared Redis helper: socket connect/read timeout in seconds for infra_core's own connections.
+    "REDIS_SOCKET_TIMEOUT": 0.25,
+    # Consecutive failures that open a Redis circuit breaker.
+    "REDIS_BREAKER_FAILURES": 3,
+    # Seconds an open breaker waits before letting one trial call through.
+    "REDIS_BREAKER_COOLDOWN": 5.0,
+    # --- health and metrics (3xx) -------------------------------------------------------------
+    # Health checks: dotted paths or {"check", "name", "critical", "timeout", "options"} dicts.
+    "HEALTH_CHECKS": [
+        "infra_core.health.probes.DatabaseCheck",
+        "infra_core.health.probes.CacheCheck",
+        "infra_core.health.probes.MigrationsCheck",
+        "infra_core.health.probes.DiskCheck",
+        "infra_core.health.probes.MemoryCheck",
+    ],
+    # Overall deadline in seconds: /health/ and /ready/ answer within it whatever the checks do.
+    "HEALTH_TIMEOUT": 2.0,
+    # Per-check timeout in seconds for entries that give none.
+    "HEALTH_CHECK_TIMEOUT": 1.0,
+    # Seconds a round of results is reused (per process): a probe storm costs one round. 0: off.
+    "HEALTH_CACHE_SECONDS": 2.0,
+    # Bearer token (>= 16 chars) that sees per-check detail; None: only staff (if allowed) do.
+    "HEALTH_TOKEN": None,
+    # Logged-in active staff users see per-check detail.
+    "HEALTH_ALLOW_STAFF": True,
+    # HTTP status per overall status.
+    "HEALTH_STATUS_CODES": {"healthy": 200, "degraded": 200, "unhealthy": 503},
+    # After SIGTERM (gunicorn hook) /ready/ answers 503 for this long before the worker stops.
+    "HEALTH_DRAIN_SECONDS": 5.0,
+    # Threads that run checks, per process (a hung check holds at most one of them).
+    "HEALTH_MAX_WORKERS": 8,
+    # Version string shown to authorized callers; None: omitted.
+    "HEALTH_VERSION": None,
+    # Store a row when a check changes status (per process, never per probe); for the admin.
+    "HEALTH_RECORD_TRANSITIONS": False,
+    # /metrics: bearer token (>= 16 chars) that may scrape; None: no token access.
+    "METRICS_TOKEN": None,
+    # /metrics: client CIDRs (via TRUSTED_PROXIES-aware client_ip) that may scrape without a token.
+    "METRICS_ALLOWED_IPS": [],
+    # /metrics: logged-in staff users may view it. With no token and no IPs this is the only way.
+    "METRICS_ALLOW_STAFF": True,
+    # --- tasks and DLQ (4xx) ------------------------------------------------------------------
+    # --- cache (5xx) --------------------------------------------------------------------------
+    # --- retention (6xx) ----------------------------------------------------------------------
+    # --- env and Sentry (7xx) -----------------------------------------------------------------
+    # --- errors (8xx) -------------------------------------------------------------------------
+    # "envelope" ({"error": {...}}) or "problem" (RFC 9457 application/problem+json).
+    "ERRORS_FORMAT": "envelope",
+    # Browsers (Accept: text/html) outside ERRORS_API_PREFIXES get Django's HTML error pages.
+    "ERRORS_HTML_FOR_BROWSERS": True,
+    # Path prefixes that always get JSON errors, whatever the Accept header says.
+    "ERRORS_API_PREFIXES": ["/api/"],
+}
+
+# Keys that existed once and were removed: old name -> what to use instead.
+REMOVED: dict[str, str] = {}
+
+
+# Resolved values, cleared whenever Django reports INFRA_CORE changed (override_settings, the
+# pytest-django ``settings`` fixture). Reading settings per call cost ~1 µs a key on every request.
+_resolved: dict[str, Any] = {}
+_USER = "__user_settings__"
+
+
+def user_settings() -> Mapping[str, Any]:
+    """Return the project's ``INFRA_CORE`` dict (empty when unset)."""
+    try:
+        return _resolved[_USER]  # type: ignore[no-any-return]
+    except KeyError:
+        value = getattr(settings, "INFRA_CORE", {})
+        user = value if isinstance(value, Mapping) else {}
+        _resolved[_USER] = user
+        return user
+
+
+def reset_cache(*, setting: str | None = None, **kwargs: Any) -> None:
+    """Forget resolved settings (a ``setting_changed`` receiver; call it after editing settings)."""
+    if setting is None or setting == "INFRA_CORE":
+        _resolved.clear()
+
+
+setting_changed.connect(reset_cache, dispatch_uid="infra_core.conf.reset_cache")
+
+
+def suggest(key: str) -> str | None:
+    """Return the closest known key to ``key``, for "did you mean" hints."""
+    matches = difflib.get_close_matches(key, DEFAULTS, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class AppSettings:
+    """Typed, lazy access to ``INFRA_CORE`` merged over ``DEFAULTS``."""
+
+    def get(self, key: str) -> Any:
+        """Return the configured value of ``key`` or its default."""
+        try:
+            return _resolved[key]
+        except KeyError:
+            if key not in DEFAULTS:
+                raise KeyError(f"Unknown infra_core setting {key!r}") from None
+            value = user_settings().get(key, DEFAULTS[key])
+            _resolved[key] = value
+            return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.isupper():
+            return self.get(name)
+        raise AttributeError(name)
+
+    # --- general ---
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return list(self.get("TRUSTED_PROXIES"))
+
+    # --- request id and logging ---
+    @property
+    def request_id_header(self) -> str:
+        return str(self.get("REQUEST_ID_HEADER"))
+
+    @property
+    def request_id_trust_incoming(self) -> bool:
+        return bool(self.get("REQUEST_ID_TRUST_INCOMING"))
+
+    @property
+    def access_log_slow_ms(self) -> float:
+        return float(self.get("ACCESS_LOG_SLOW_MS"))
+
+    @property
+    def access_log_skip_paths(self) -> tuple[str, ...]:
+        return tuple(self.get("ACCESS_LOG_SKIP_PATHS"))
+
+    @property
+    def log_redact_keys(self) -> tuple[str, ...]:
+        return tuple(str(k).lower() for k in self.get("LOG_REDACT_KEYS"))
+
+    # --- health ---
+    @property
+    def health_checks(self) -> list[Any]:
+        return list(self.get("HEALTH_CHECKS"))
+
+    @property
+    def health_timeout(self) -> float:
+        return float(self.get("HEALTH_TIMEOUT"))
+
+    @property
+    def health_check_timeout(self) -> float:
+        return float(self.get("HEALTH_CHECK_TIMEOUT"))
+
+    @property
+    def health_cache_seconds(self) -> float:
+        return float(self.get("HEALTH_CACHE_SECONDS"))
+
+    @property
+    def health_token(self) -> str | None:
+        value = self.get("HEALTH_TOKEN")
+        return str(value) if value else None
+
+    @property
+    def health_allow_staff(self) -> bool:
+        return bool(self.get("HEALTH_ALLOW_STAFF"))
+
+    @property
+    def health_status_codes(self) -> dict[str, int]:
+        return {**DEFAULTS["HEALTH_STATUS_CODES"], **self.get("HEALTH_STATUS_CODES")}
+
+    @property
+    def health_drain_seconds(self) -> float:
+        return float(self.get("HEALTH_DRAIN_SECONDS"))
+
+    @property
+    def health_max_workers(self) -> int:
+        return int(self.get("HEALTH_MAX_WORKERS"))
+
+    @property
+    def health_version(self) -> str | None:
+        value = self.get("HEALTH_VERSION")
+        return str(value) if value is not None else None
+
+    @property
+    def health_record_transitions(self) -> bool:
+        return bool(self.get("HEALTH_RECORD_TRANSITIONS"))
+
+    # --- metrics ---
+    @property
+    def metrics_token(self) -> str | None:
+        value = self.get("METRICS_TOKEN")
+        return str(value) if value else None
+
+    @property
+    def metrics_allowed_ips(self) -> tuple[str, ...]:
+        return tuple(self.get("METRICS_ALLOWED_IPS"))
+
+    @property
+    def metrics_allow_staff(self) -> bool:
+        return bool(self.get("METRICS_ALLOW_STAFF"))
+
+    # --- errors ---
+    @property
+    def errors_format(self) -> str:
+        return str(self.get("ERRORS_FORMAT"))
+
+    @property
+    def errors_html_for_browsers(self) -> bool:
+        return bool(self.get("ERRORS_HTML_FOR_BROWSERS"))
+
+    @property
+    def errors_api_prefixes(self) -> tuple[str, ...]:
+        return tuple(self.get("ERRORS_API_PREFIXES"))
+
+    # --- rate limiting ---
+    @property
+    def ratelimit_rates(self) -> dict[str, Any]:
+        return dict(self.get("RATELIMIT_RATES"))
+
+    @property
+    def ratelimit_default_plan(self) -> str:
+        return str(self.get("RATELIMIT_DEFAULT_PLAN"))
+
+    @property
+    def ratelimit_plan_resolver(self) -> str | None:
+        value = self.get("RATELIMIT_PLAN_RESOLVER")
+        return str(value) if value else None
+
+    @property
+    def ratelimit_cache(self) -> str:
+        return str(self.get("RATELIMIT_CACHE"))
+
+    @property
+    def ratelimit_enabled(self) -> bool:
+        return bool(self.get("RATELIMIT_ENABLED"))
+
+    @property
+    def ratelimit_rules(self) -> list[dict[str, Any]]:
+        return list(self.get("RATELIMIT_RULES"))
+
+    @property
+    def ratelimit_default_rule(self) -> dict[str, Any] | None:
+        value = self.get("RATELIMIT_DEFAULT_RULE")
+        return dict(value) if value else None
+
+    @property
+    def ratelimit_exempt_paths(self) -> tuple[str, ...]:
+        return tuple(self.get("RATELIMIT_EXEMPT_PATHS"))
+
+    def ratelimit_fail_open(self, scope: str) -> bool:
+        """Return the outage policy of ``scope`` (True: fail open)."""
+        overrides = self.get("RATELIMIT_SCOPE_FAIL_OPEN")
+        if scope in overrides:
+            return bool(overrides[scope])
+        return bool(self.get("RATELIMIT_FAIL_OPEN"))
+
+    @property
+    def redis_socket_timeout(self) -> float:
+        return float(self.get("REDIS_SOCKET_TIMEOUT"))
+
+    @property
+    def redis_breaker_failures(self) -> int:
+        return int(self.get("REDIS_BREAKER_FAILURES"))
+
+    @property
+    def redis_breaker_cooldown(self) -> float:
+        return float(self.get("REDIS_BREAKER_COOLDOWN"))
+
+
+app_settings = AppSettings()

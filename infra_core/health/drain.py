@@ -1,0 +1,62 @@
+"""Drain state: once draining, /ready/ answers 503 while the process finishes its work.
+
+Start it explicitly (``start_draining()``, e.g. from a preStop hook view or a signal handler) or
+let the gunicorn ``post_worker_init`` hook in ``infra_core.gunicorn`` do it on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+logger = logging.getLogger("infra_core.health")
+
+_draining = threading.Event()
+
+
+def start_draining(reason: str = "requested") -> None:
+    """Make /ready/ answer 503 from now on in this process."""
+    if not _draining.is_set():
+        _draining.set()
+        logger.warning("draining: /ready/ now answers 503 (%s)", reason)
+
+
+def stop_draining() -> None:
+    """Answer /ready/ normally again (tests, or a cancelled shutdown)."""
+    _draining.clear()
+
+
+def is_draining() -> bool:
+    """Return True once draining has started in this process."""
+    return _draining.is_set()
+
+
+def install_worker_drain(worker: Any, seconds: float | None = None) -> None:
+    """Make SIGTERM on a gunicorn worker drain for ``seconds`` before the worker stops.
+
+    gunicorn's own SIGTERM handler stops the worker accepting at once; this one flips /ready/ to
+    503 first and calls that handler after the drain period, so the load balancer sees the pod
+    leave while requests still get answers. A second SIGTERM stops the worker at once.
+    """
+    if seconds is None:
+        from infra_core.conf import app_settings
+
+        seconds = app_settings.health_drain_seconds
+    original = worker.handle_exit
+
+    def handle_term(signum: int, frame: FrameType | None) -> None:
+        if is_draining() or seconds <= 0:
+            start_draining("SIGTERM")
+            original(signum, frame)
+            return
+        start_draining(f"SIGTERM, worker stops in {seconds:g}s")
+        timer = threading.Timer(seconds, original, args=(signum, None))
+        timer.daemon = True
+        timer.start()
+
+    signal.signal(signal.SIGTERM, handle_term)
+    # As gunicorn does: a SIGTERM must not interrupt system calls of requests in flight.
+    signal.siginterrupt(signal.SIGTERM, False)

@@ -1,0 +1,71 @@
+"""JSON and console formatters that carry the request context."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter as _PJLJsonFormatter
+
+from infra_core import context
+
+_CONTEXT_FIELDS = ("request_id", "user_id", "task_id", "route", "plan")
+
+
+def _safe_default(obj: Any) -> Any:
+    try:
+        return str(obj)
+    except Exception:
+        return f"<unserialisable {type(obj).__name__}>"
+
+
+class JsonFormatter(_PJLJsonFormatter):
+    """python-json-logger's formatter plus the request context; never raises on odd extras."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("json_default", _safe_default)
+        kwargs.setdefault("json_ensure_ascii", False)
+        kwargs.setdefault("timestamp", False)
+        super().__init__(*args, **kwargs)
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        for field in _CONTEXT_FIELDS:
+            if log_data.get(field) is None:
+                value = getattr(record, field, None)
+                if value is None and field == "request_id":
+                    value = context.request_id_var.get()
+                if value is not None:
+                    log_data[field] = value
+                else:
+                    log_data.pop(field, None)
+
+    def jsonify_log_record(self, log_data: Any) -> str:
+        try:
+            return str(super().jsonify_log_record(log_data))
+        except Exception as exc:  # circular refs, broken __str__: keep the line, drop extras
+            fallback = {
+                k: str(log_data.get(k))
+                for k in ("asctime", "level", "logger", "message", "request_id")
+                if k in log_data
+            }
+            fallback["log_error"] = f"{type(exc).__name__} while serialising extras"
+            return json.dumps(fallback, ensure_ascii=False)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """A readable one-line format for development, with the request id when there is one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fmt", "%(asctime)s %(levelname)-7s %(name)s [%(rid)s] %(message)s")
+        super().__init__(*args, **kwargs)
+
+    def format(self, record: logging.LogRecord) -> str:
+        rid = getattr(record, "request_id", None) or context.request_id_var.get()
+        record.rid = rid[:8] if rid else "-"
+        return super().format(record)

@@ -1,0 +1,8 @@
+"""The one metrics registry: every ``infra_core_*`` metric is defined in ``definitions``."""
+
+from __future__ import annotations
+
+from infra_core.metrics.definitions import normalise_method
+from infra_core.metrics.events import business_event, record_api_call, track_api_call
+
+__all__ = ["business_event", "normalise_method", "record_api_call", "track_api_call"]

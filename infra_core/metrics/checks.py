@@ -1,0 +1,149 @@
+"""Checks for /metrics (infra_core takes E340+/W340+ of the 3xx range; health has E300-E339)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core import checks
+
+from infra_core.conf import DEFAULTS, user_settings
+
+MIN_TOKEN_LENGTH = 16
+
+
+def _conf(key: str) -> Any:
+    return user_settings().get(key, DEFAULTS[key])
+
+
+def _token() -> list[Any]:
+    token = _conf("METRICS_TOKEN")
+    if token is None:
+        return []
+    if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH:
+        shown = f"<{len(token)} characters>" if isinstance(token, str) else repr(token)
+        return [
+            checks.Error(
+                f"INFRA_CORE['METRICS_TOKEN'] = {shown} is not a string of at least "
+                f"{MIN_TOKEN_LENGTH} characters.",
+                hint='Generate one: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+                " and read it from the environment; or set None to disable token access.",
+                id="infra_core.E340",
+            )
+        ]
+    return []
+
+
+def _ips() -> list[Any]:
+    from infra_core.net import parse_networks
+
+    value = _conf("METRICS_ALLOWED_IPS")
+    hint = 'Use CIDRs of your Prometheus servers, e.g. ["10.0.5.0/24"].'
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return [
+            checks.Error(
+                f"INFRA_CORE['METRICS_ALLOWED_IPS'] = {value!r} is not a list of strings.",
+                hint=hint,
+                id="infra_core.E341",
+            )
+        ]
+    try:
+        nets = parse_networks(tuple(value))
+    except ValueError as exc:
+        return [
+            checks.Error(
+                f"INFRA_CORE['METRICS_ALLOWED_IPS']: {exc}.", hint=hint, id="infra_core.E341"
+            )
+        ]
+    open_nets = [str(n) for n in nets if n.prefixlen == 0]
+    if open_nets:
+        return [
+            checks.Warning(
+                f"INFRA_CORE['METRICS_ALLOWED_IPS'] contains {open_nets}: /metrics is open to "
+                "every client.",
+                hint=hint + " Or use METRICS_TOKEN.",
+                id="infra_core.W340",
+            )
+        ]
+    return []
+
+
+def _staff() -> list[Any]:
+    value = _conf("METRICS_ALLOW_STAFF")
+    if isinstance(value, bool):
+        return []
+    return [
+        checks.Error(
+            f"INFRA_CORE['METRICS_ALLOW_STAFF'] = {value!r} is not a bool.",
+            hint="Use True (staff users may view /metrics) or False.",
+            id="infra_core.E342",
+        )
+    ]
+
+
+def _multiproc() -> list[Any]:
+    from infra_core.metrics.exposition import MULTIPROC_ENV, multiproc_dir
+
+    if os.environ.get(MULTIPROC_ENV) == "":
+        return [
+            checks.Error(
+                f"{MULTIPROC_ENV} is set but empty; prometheus_client then writes its .db files "
+                "into the current directory.",
+                hint="Set it to a dedicated directory, or unset it for single-process servers.",
+                id="infra_core.E343",
+            )
+        ]
+    path = multiproc_dir()
+    if path and not (Path(path).is_dir() and os.access(path, os.W_OK)):
+        return [
+            checks.Error(
+                f"{MULTIPROC_ENV}={path!r} is not a writable directory; metrics cannot be "
+                "recorded in multiprocess mode.",
+                hint="Create it before the app starts (infra_core.gunicorn.on_starting does), "
+                "or unset the variable for single-process servers.",
+                id="infra_core.E343",
+            )
+        ]
+    return []
+
+
+def _open_views(patterns: Sequence[Any], prefix: str = "", depth: int = 0) -> list[str]:
+    from django.urls import URLResolver
+
+    found: list[str] = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if depth < 8:  # URLconfs can include each other; never recurse forever
+                found += _open_views(entry.url_patterns, prefix + str(entry.pattern), depth + 1)
+            continue
+        module = getattr(getattr(entry, "callback", None), "__module__", "") or ""
+        if module.startswith("django_prometheus"):
+            found.append(prefix + str(entry.pattern))
+    return found
+
+
+def _unprotected_exports() -> list[Any]:
+    from django.urls import get_resolver
+
+    try:
+        routes = _open_views(get_resolver().url_patterns)
+    except Exception:  # a broken URLconf is reported by Django's own checks
+        return []
+    if not routes:
+        return []
+    return [
+        checks.Warning(
+            f"django-prometheus's export view is routed at {routes}: it has no access control, "
+            "so anyone can read your metrics there.",
+            hint='Remove include("django_prometheus.urls"); infra_core\'s protected /metrics '
+            "serves the same registry.",
+            id="infra_core.W341",
+        )
+    ]
+
+
+def check_metrics(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """Token, allowlist, staff flag and multiprocess dir are usable; no open metrics route."""
+    return [*_token(), *_ips(), *_staff(), *_multiproc(), *_unprotected_exports()]

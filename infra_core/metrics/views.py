@@ -1,0 +1,53 @@
+"""The protected /metrics view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from infra_core.errors.envelope import error_response
+from infra_core.logging.events import log_security_event
+from infra_core.metrics.access import Access, check_access
+from infra_core.metrics.exposition import render
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+try:  # Django >= 5.1: exempt from LoginRequiredMiddleware (the view has its own access rules)
+    from django.contrib.auth.decorators import login_not_required
+except ImportError:  # pragma: no cover - Django 4.2
+
+    def login_not_required(view_func: F) -> F:
+        return view_func
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponseBase:
+    """Serve Prometheus metrics to a bearer token, an allowlisted IP or a staff user."""
+    decision = check_access(request)
+    if decision is Access.DENIED:
+        log_security_event("metrics_denied", request=request)
+        return error_response(
+            request, status=403, code="permission_denied", message="Not allowed to read metrics."
+        )
+    if decision is Access.NO_CREDENTIALS:
+        from infra_core.conf import app_settings
+
+        if app_settings.metrics_token:
+            return error_response(
+                request,
+                status=401,
+                code="authentication_required",
+                message="A bearer token is required to read metrics.",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        return error_response(
+            request, status=403, code="permission_denied", message="Not allowed to read metrics."
+        )
+    body, content_type = render()
+    return HttpResponse(body, content_type=content_type)

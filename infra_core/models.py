@@ -1,0 +1,5 @@
+"""Concrete models live in their concern packages and are imported here for Django to find."""
+
+from __future__ import annotations
+
+from infra_core.health.models import HealthTransition  # noqa: F401

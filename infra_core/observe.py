@@ -1,0 +1,36 @@
+"""Observers never break the observed: report a caught failure once, count it every time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+logger = logging.getLogger("infra_core.observe")
+
+_lock = threading.Lock()
+_last_logged: dict[str, float] = {}
+LOG_INTERVAL_SECONDS = 60.0
+
+
+def observer_failed(component: str, exc: BaseException, *, now: float | None = None) -> None:
+    """Count a failure of ``component`` and log it at most once a minute per component."""
+    try:
+        from infra_core.metrics.definitions import OBSERVER_ERRORS
+
+        OBSERVER_ERRORS.labels(component=component).inc()
+    except Exception:  # noqa: S110 - the metrics layer itself may be the thing that failed
+        pass
+    ts = time.monotonic() if now is None else now
+    with _lock:
+        last = _last_logged.get(component)
+        if last is not None and ts - last < LOG_INTERVAL_SECONDS:
+            return
+        _last_logged[component] = ts
+    logger.warning(
+        "%s failed and was skipped: %s: %s",
+        component,
+        type(exc).__name__,
+        exc,
+        extra={"component": component, "error_class": type(exc).__name__},
+    )

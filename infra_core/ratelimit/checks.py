@@ -1,0 +1,237 @@
+"""System checks for rate limiting and the shared Redis helper: infra_core.E2xx / W2xx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from infra_core.conf import DEFAULTS, user_settings
+from infra_core.ratelimit import keys
+from infra_core.ratelimit.plans import validate_rates
+from infra_core.ratelimit.rates import HINT as RATE_HINT
+from infra_core.ratelimit.rates import parse_rate
+from infra_core.redis import is_redis_cache
+
+# The sliding log stores one entry per admitted request: above this, memory per key is large.
+LARGE_LIMIT = 10_000
+
+
+def _value(key: str) -> Any:
+    return user_settings().get(key, DEFAULTS[key])
+
+
+def _rates() -> list[checks.CheckMessage]:
+    default_plan = _value("RATELIMIT_DEFAULT_PLAN")
+    if not isinstance(default_plan, str) or not default_plan:
+        return [
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_DEFAULT_PLAN'] = {default_plan!r} is not a plan name.",
+                hint='e.g. "basic".',
+                id="infra_core.E201",
+            )
+        ]
+    rates = _value("RATELIMIT_RATES")
+    messages: list[checks.CheckMessage] = [
+        checks.Error(problem, hint=RATE_HINT, id="infra_core.E202")
+        for problem in validate_rates(rates, default_plan)
+    ]
+    if messages or not isinstance(rates, Mapping):
+        return messages
+    for scope, entry in rates.items():
+        values = entry.values() if isinstance(entry, Mapping) else [entry]
+        for value in values:
+            rate = parse_rate(value)
+            if rate is not None and rate.limit > LARGE_LIMIT:
+                messages.append(
+                    checks.Warning(
+                        f"RATELIMIT_RATES[{scope!r}] allows {rate.limit} requests per window; "
+                        "the sliding log keeps one entry per admitted request per key.",
+                        hint="Use a shorter window with a proportional count, e.g. 1000/6s "
+                        "instead of 10000/m.",
+                        id="infra_core.W203",
+                    )
+                )
+    return messages
+
+
+def _cache() -> list[checks.CheckMessage]:
+    alias = _value("RATELIMIT_CACHE")
+    if not isinstance(alias, str) or alias not in settings.CACHES:
+        return [
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_CACHE'] = {alias!r} is not a cache alias in CACHES.",
+                hint=f"Use one of {sorted(settings.CACHES)}.",
+                id="infra_core.E204",
+            )
+        ]
+    if not is_redis_cache(alias):
+        return [
+            checks.Warning(
+                f"CACHES[{alias!r}] is not django-redis: rate limits are counted per process, "
+                "so N processes admit up to N times the limit.",
+                hint='Point RATELIMIT_CACHE at a "django_redis.cache.RedisCache" alias.',
+                id="infra_core.W205",
+            )
+        ]
+    return []
+
+
+def _resolver() -> list[checks.CheckMessage]:
+    path = _value("RATELIMIT_PLAN_RESOLVER")
+    if path is None:
+        return []
+    try:
+        resolver = import_string(str(path))
+    except ImportError as exc:
+        resolver, problem = None, f"does not import ({exc})"
+    else:
+        problem = "is not callable"
+    if resolver is not None and callable(resolver):
+        return []
+    return [
+        checks.Error(
+            f"INFRA_CORE['RATELIMIT_PLAN_RESOLVER'] = {path!r} {problem}.",
+            hint="Use the dotted path of a callable request -> plan name or None.",
+            id="infra_core.E206",
+        )
+    ]
+
+
+def _rule_problem(rule: Any) -> str | None:
+    if not isinstance(rule, Mapping):
+        return "is not a dict"
+    if not isinstance(rule.get("scope"), str) or not rule["scope"]:
+        return "has no scope"
+    rates = _value("RATELIMIT_RATES")
+    if isinstance(rates, Mapping) and rule["scope"] not in rates:
+        return f"uses scope {rule['scope']!r}, which RATELIMIT_RATES does not define"
+    try:
+        keys.key_func(str(rule.get("key", "user_or_ip")))
+    except ValueError as exc:
+        return f"has a bad key: {exc}. {keys.HINT}"
+    return None
+
+
+def _rules() -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    rules = _value("RATELIMIT_RULES")
+    if not isinstance(rules, list | tuple):
+        rules = [rules]
+    for index, rule in enumerate(rules):
+        problem = _rule_problem(rule)
+        if problem is None and "path" not in rule and "url_name" not in rule:
+            problem = 'matches nothing (give "path" or "url_name")'
+        if problem:
+            messages.append(
+                checks.Error(
+                    f"INFRA_CORE['RATELIMIT_RULES'][{index}] = {rule!r} {problem}.",
+                    hint='e.g. {"path": "/api/", "scope": "api", "key": "user_or_ip"}.',
+                    id="infra_core.E207",
+                )
+            )
+    default = _value("RATELIMIT_DEFAULT_RULE")
+    if default is not None and (problem := _rule_problem(default)):
+        messages.append(
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_DEFAULT_RULE'] = {default!r} {problem}.",
+                hint='e.g. {"scope": "api", "key": "ip"}, or None.',
+                id="infra_core.E207",
+            )
+        )
+    return messages
+
+
+def _scalars() -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for key in ("RATELIMIT_ENABLED", "RATELIMIT_FAIL_OPEN"):
+        if not isinstance(_value(key), bool):
+            messages.append(
+                checks.Error(
+                    f"INFRA_CORE[{key!r}] = {_value(key)!r} is not a bool.",
+                    hint="Use True or False.",
+                    id="infra_core.E208",
+                )
+            )
+    overrides = _value("RATELIMIT_SCOPE_FAIL_OPEN")
+    if not isinstance(overrides, Mapping) or not all(
+        isinstance(v, bool) for v in overrides.values()
+    ):
+        messages.append(
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_SCOPE_FAIL_OPEN'] = {overrides!r} is not a dict of "
+                "scope -> bool.",
+                hint='e.g. {"upload": False} to answer 429 for uploads while Redis is down.',
+                id="infra_core.E208",
+            )
+        )
+    exempt = _value("RATELIMIT_EXEMPT_PATHS")
+    if not isinstance(exempt, list | tuple) or not all(
+        isinstance(p, str) and p.startswith("/") for p in exempt
+    ):
+        messages.append(
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_EXEMPT_PATHS'] = {exempt!r} is not a list of path "
+                "prefixes.",
+                hint='e.g. ["/static/", "/webhooks/"].',
+                id="infra_core.E209",
+            )
+        )
+    return messages
+
+
+def _redis_helper() -> list[checks.CheckMessage]:
+    rules: list[tuple[str, Callable[[float], bool], str]] = [
+        ("REDIS_SOCKET_TIMEOUT", lambda v: 0 < v <= 5, "a number of seconds in (0, 5]"),
+        ("REDIS_BREAKER_FAILURES", lambda v: int(v) == v and v >= 1, "an int >= 1"),
+        ("REDIS_BREAKER_COOLDOWN", lambda v: v > 0, "a positive number of seconds"),
+    ]
+    messages: list[checks.CheckMessage] = []
+    for key, ok, what in rules:
+        value = _value(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not ok(value):
+            messages.append(
+                checks.Error(
+                    f"INFRA_CORE[{key!r}] = {value!r} is not {what}.",
+                    hint=f"e.g. {DEFAULTS[key]!r}",
+                    id="infra_core.E210",
+                )
+            )
+    return messages
+
+
+def _middleware_order() -> list[checks.CheckMessage]:
+    order = [str(m) for m in getattr(settings, "MIDDLEWARE", [])]
+    names = [m.rsplit(".", 1)[-1] for m in order]
+    if "RateLimitMiddleware" not in names:
+        return []
+    ours = names.index("RateLimitMiddleware")
+    before = [n for n in ("RequestIDMiddleware", "AuthenticationMiddleware") if n in names]
+    late = [n for n in before if names.index(n) > ours]
+    if not late:
+        return []
+    return [
+        checks.Warning(
+            f"RateLimitMiddleware comes before {', '.join(late)} in MIDDLEWARE: user keys and "
+            "plans cannot see the user, and 429s carry no request id.",
+            hint="Place it after AuthenticationMiddleware (see docs/ratelimit.md).",
+            id="infra_core.W211",
+        )
+    ]
+
+
+def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """Rates parse, the cache alias fits, resolver and keys import, middleware order is right."""
+    return [
+        *_rates(),
+        *_cache(),
+        *_resolver(),
+        *_rules(),
+        *_scalars(),
+        *_redis_helper(),
+        *_middleware_order(),
+    ]

@@ -1,0 +1,68 @@
+"""Operator actions behind ``manage.py infra_ratelimit``: reset one identity, report status."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+
+from infra_core.conf import app_settings
+from infra_core.ratelimit.keys import bounded
+from infra_core.ratelimit.services import FALLBACK, LOCAL
+from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
+
+_GLOB = re.compile(r"([*?\[\]\\])")
+# SCAN page size and a hard cap on pages: a reset must end even on a huge keyspace.
+_SCAN_COUNT = 500
+_MAX_PAGES = 10_000
+
+
+def reset_identity(scope: str, ident: str) -> int:
+    """Delete every bucket of ``ident`` in ``scope`` (all rates); return how many were deleted."""
+    raw_prefix = f"rl:{{{scope}:{bounded(ident)}}}:"
+    removed = LOCAL.forget_prefix(raw_prefix) + FALLBACK.forget_prefix(raw_prefix)
+    alias = app_settings.ratelimit_cache
+    if not is_redis_cache(alias):
+        return removed
+    pattern = _GLOB.sub(r"\\\1", caches[alias].make_key(raw_prefix)) + "*"
+    guard = guarded(alias)
+
+    def delete(client: Any) -> int:
+        count, cursor = 0, 0
+        for _ in range(_MAX_PAGES):
+            cursor, found = client.scan(cursor=cursor, match=pattern, count=_SCAN_COUNT)
+            if found:
+                count += int(client.delete(*found))
+            if cursor == 0:
+                break
+        return count
+
+    return removed + guard.run(delete)
+
+
+def status() -> dict[str, Any]:
+    """Return the backend, breaker state, a Redis round trip and the configured rates."""
+    alias = app_settings.ratelimit_cache
+    config = settings.CACHES.get(alias, {})
+    info: dict[str, Any] = {
+        "enabled": app_settings.ratelimit_enabled,
+        "cache": alias,
+        "backend": config.get("BACKEND") if isinstance(config, dict) else None,
+        "shared": is_redis_cache(alias),
+        "default_plan": app_settings.ratelimit_default_plan,
+        "rates": app_settings.ratelimit_rates,
+    }
+    if not info["shared"]:
+        return info
+    guard = guarded(alias)
+    start = time.perf_counter()
+    try:
+        guard.run(lambda client: client.ping())
+        info["redis"] = f"ok ({(time.perf_counter() - start) * 1000:.2f} ms)"
+    except RedisUnavailable as exc:
+        info["redis"] = f"unavailable: {exc}"
+    info["breaker"] = guard.breaker.state.value
+    return info

@@ -1,0 +1,141 @@
+"""One rate-limit decision for a request: rate by plan, key, Redis or fallback, policy, records."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+from django.core.cache import caches
+from django.http import HttpRequest
+
+from infra_core.conf import app_settings
+from infra_core.observe import observer_failed
+from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, Decision, LocalLimiter, redis_hit
+from infra_core.ratelimit.keys import identity
+from infra_core.ratelimit.plans import rate_for, resolve_plan
+from infra_core.ratelimit.rates import Rate, parse_rate
+from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
+
+UNSET: Any = object()
+REQUEST_ATTR = "_infra_ratelimit"
+
+# Per-process limiters: the embedded default (no django-redis) and the fail-open fallback.
+LOCAL = LocalLimiter()
+FALLBACK = LocalLimiter()
+
+
+def bucket(scope: str, ident: str, rate: Rate) -> str:
+    """Return the unprefixed bucket name; ``{scope:ident}`` is the Redis Cluster hash tag."""
+    return f"rl:{{{scope}:{ident}}}:{rate.limit}/{rate.window}"
+
+
+def redis_key(alias: str, scope: str, ident: str, rate: Rate) -> str:
+    """Return the Redis key of a bucket (the cache's KEY_PREFIX and version applied)."""
+    return caches[alias].make_key(bucket(scope, ident, rate))
+
+
+def hit(scope: str, ident: str, rate: Rate) -> Decision:
+    """Count one request of ``ident`` in ``scope`` and return the decision, applying the policy."""
+    alias = app_settings.ratelimit_cache
+    raw = bucket(scope, ident, rate)
+    if not is_redis_cache(alias):
+        return LOCAL.hit(raw, rate, scope=scope)
+    guard = guarded(alias)
+    key = guard.make_key(raw)
+    script = guard.script(SLIDING_WINDOW_LUA)
+    try:
+        return guard.run(lambda client: redis_hit(client, script, key, rate, scope))
+    except RedisUnavailable as exc:
+        if app_settings.ratelimit_fail_open(scope):
+            decision = FALLBACK.hit(raw, rate, scope=scope)
+            return replace(decision, outcome="fail_open") if decision.allowed else decision
+        wait = max(1, math.ceil(exc.retry_after))
+        return Decision(False, rate.limit, 0, wait, rate.window, scope, "fail_closed")
+
+
+def decide(
+    request: HttpRequest, scope: str, key: str = "user_or_ip", rate: Any = UNSET
+) -> Decision | None:
+    """Return the decision for ``request`` in ``scope`` (None: not limited, no Redis call)."""
+    if not app_settings.ratelimit_enabled:
+        return None
+    if rate is UNSET:
+        plan = resolve_plan(request)
+        parsed = rate_for(
+            scope, plan, app_settings.ratelimit_rates, app_settings.ratelimit_default_plan
+        )
+    else:
+        parsed = parse_rate(rate)
+    if parsed is None:
+        return None
+    ident = identity(key, request)
+    if ident is None:
+        return None
+    decision = hit(scope, ident, parsed)
+    _record(request, decision, key, ident)
+    return decision
+
+
+def _record(request: HttpRequest, decision: Decision, key: str, ident: str) -> None:
+    django_request = getattr(request, "_request", request)
+    previous = getattr(django_request, REQUEST_ATTR, None)
+    if previous is None or decision.remaining <= previous.remaining:
+        setattr(django_request, REQUEST_ATTR, decision)  # headers show the tightest limit
+    try:
+        _counter(decision.scope, decision.outcome).inc()
+    except Exception as exc:  # observers never break the observed
+        observer_failed("metrics", exc)
+    if not decision.allowed and _first_block(decision.scope, ident, decision.window):
+        from infra_core.logging.events import log_security_event
+
+        log_security_event(
+            "rate_limited",
+            request=django_request,
+            level=logging.WARNING,
+            scope=decision.scope,
+            ratelimit_key=key,
+            # A digest, not the identity: a header key may carry an API key.
+            ratelimit_key_digest=hashlib.blake2b(ident.encode(), digest_size=6).hexdigest(),
+            limit=decision.limit,
+            window=decision.window,
+            outcome=decision.outcome,
+        )
+
+
+_children: dict[tuple[str, str], Any] = {}
+
+
+def _counter(scope: str, outcome: str) -> Any:
+    # labels() costs a lock and a tuple build per call; scopes and outcomes are few and fixed.
+    try:
+        return _children[(scope, outcome)]
+    except KeyError:
+        from infra_core.metrics.definitions import RATELIMIT_DECISIONS
+
+        child = _children[(scope, outcome)] = RATELIMIT_DECISIONS.labels(
+            scope=scope, decision=outcome
+        )
+        return child
+
+
+_block_lock = threading.Lock()
+_last_block_logged: dict[tuple[str, str], float] = {}
+_MAX_TRACKED = 10_000
+
+
+def _first_block(scope: str, ident: str, window: int, *, now: float | None = None) -> bool:
+    """Return True once per key and window: a flood is one security event, not thousands."""
+    ts = time.monotonic() if now is None else now
+    with _block_lock:
+        last = _last_block_logged.get((scope, ident))
+        if last is not None and ts - last < window:
+            return False
+        if len(_last_block_logged) >= _MAX_TRACKED:
+            _last_block_logged.clear()  # bounded memory beats perfect dedupe under a flood
+        _last_block_logged[(scope, ident)] = ts
+        return True

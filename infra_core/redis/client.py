@@ -1,0 +1,133 @@
+"""Guarded django-redis connections: one breaker and one short-timeout client per cache alias."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.signals import setting_changed
+
+from infra_core.redis.breaker import CircuitBreaker
+
+T = TypeVar("T")
+
+
+class RedisUnavailable(Exception):
+    """Redis could not serve a call (breaker open, timeout, connection error)."""
+
+    def __init__(self, alias: str, retry_after: float, reason: str) -> None:
+        super().__init__(f"Redis for cache {alias!r} unavailable: {reason}")
+        self.alias = alias
+        self.retry_after = retry_after
+
+
+class NotRedisCache(Exception):
+    """The cache alias is not a django-redis cache."""
+
+
+def is_redis_cache(alias: str) -> bool:
+    """Return True if ``CACHES[alias]`` uses a django-redis backend."""
+    config = settings.CACHES.get(alias)
+    backend = config.get("BACKEND", "") if isinstance(config, dict) else ""
+    return str(backend).startswith("django_redis.")
+
+
+def _short_timeout_client(alias: str, timeout: float) -> Any:
+    from django_redis import get_redis_connection
+    from redis import ConnectionPool, Redis
+
+    base = get_redis_connection(alias)
+    pool = base.connection_pool
+    if type(pool) is not ConnectionPool:
+        # Sentinel/cluster pools need their own constructor arguments: use the alias's own
+        # client (its configured SOCKET_TIMEOUT applies; the breaker still bounds an outage).
+        return base
+    kwargs = dict(pool.connection_kwargs)
+    kwargs["socket_timeout"] = timeout
+    kwargs["socket_connect_timeout"] = timeout
+    own = ConnectionPool(
+        connection_class=pool.connection_class, max_connections=pool.max_connections, **kwargs
+    )
+    return Redis(connection_pool=own)
+
+
+class GuardedRedis:
+    """A Redis client for one cache alias behind a circuit breaker."""
+
+    def __init__(self, alias: str, client: Any, breaker: CircuitBreaker) -> None:
+        self.alias = alias
+        self.client = client
+        self.breaker = breaker
+        self._scripts: dict[str, Any] = {}
+        # The cache's own make_key (KEY_PREFIX, VERSION, KEY_FUNCTION), looked up once: the
+        # per-thread caches[alias] lookup costs microseconds on every call.
+        self.make_key: Callable[[str], str] = caches[alias].make_key
+
+    def script(self, lua: str) -> Any:
+        """Return a registered redis-py Script (EVALSHA, loading the text once on NOSCRIPT)."""
+        try:
+            return self._scripts[lua]
+        except KeyError:
+            registered = self._scripts[lua] = self.client.register_script(lua)
+            return registered
+
+    def run(self, fn: Callable[[Any], T]) -> T:
+        """Return ``fn(client)``; raise RedisUnavailable at once while the breaker is open."""
+        from redis.exceptions import RedisError
+
+        if not self.breaker.allow():
+            raise RedisUnavailable(self.alias, self.breaker.retry_after(), "circuit breaker open")
+        try:
+            result = fn(self.client)
+        except (RedisError, OSError) as exc:
+            self.breaker.record_failure(exc)
+            raise RedisUnavailable(
+                self.alias, self.breaker.retry_after(), type(exc).__name__
+            ) from exc
+        except BaseException:
+            self.breaker.record_success()  # not a Redis fault: release a half-open trial
+            raise
+        self.breaker.record_success()
+        return result
+
+
+_lock = threading.Lock()
+_guards: dict[str, GuardedRedis] = {}
+
+
+def guarded(alias: str) -> GuardedRedis:
+    """Return the guarded client of cache ``alias``; raise NotRedisCache for other backends."""
+    try:
+        return _guards[alias]
+    except KeyError:
+        pass
+    from infra_core.conf import app_settings
+
+    if not is_redis_cache(alias):
+        raise NotRedisCache(f"CACHES[{alias!r}] is not a django-redis cache")
+    with _lock:
+        if alias not in _guards:
+            client = _short_timeout_client(alias, app_settings.redis_socket_timeout)
+            breaker = CircuitBreaker(
+                f"redis:{alias}",
+                failures=app_settings.redis_breaker_failures,
+                cooldown=app_settings.redis_breaker_cooldown,
+            )
+            _guards[alias] = GuardedRedis(alias, client, breaker)
+        return _guards[alias]
+
+
+def reset(*, setting: str | None = None, **kwargs: Any) -> None:
+    """Forget clients and breakers (a ``setting_changed`` receiver; tests call it directly)."""
+    if setting is None or setting in {"CACHES", "INFRA_CORE"}:
+        with _lock:
+            for guard in _guards.values():
+                if guard.client is not None and hasattr(guard.client, "connection_pool"):
+                    guard.client.connection_pool.disconnect()
+            _guards.clear()
+
+
+setting_changed.connect(reset, dispatch_uid="infra_core.redis.client.reset")

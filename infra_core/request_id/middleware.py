@@ -1,0 +1,81 @@
+"""RequestIDMiddleware: accept or generate the request id, bind the context, echo the header."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+
+from infra_core import context
+from infra_core.conf import app_settings
+from infra_core.request_id.ids import is_valid_request_id, meta_key
+
+_VARS = (context.user_id_var, context.plan_var, context.task_id_var, context.route_var)
+
+
+def _incoming_or_new(request: HttpRequest, header: str) -> str:
+    if app_settings.request_id_trust_incoming:
+        value = request.META.get(meta_key(header))
+        if value and is_valid_request_id(value):
+            return str(value)
+    return context.new_request_id()
+
+
+def _echo(response: HttpResponseBase, header: str, rid: str) -> None:
+    response[header] = rid
+    exposed = response.get("Access-Control-Expose-Headers")
+    if not exposed:
+        response["Access-Control-Expose-Headers"] = header
+    elif header.lower() not in (h.strip().lower() for h in exposed.split(",")):
+        response["Access-Control-Expose-Headers"] = f"{exposed}, {header}"
+
+
+class RequestIDMiddleware:
+    """Bind a request id (and a clean context) for the request; list it first in MIDDLEWARE."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self,
+        get_response: Callable[[HttpRequest], Any],
+    ) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        header = app_settings.request_id_header
+        rid = _incoming_or_new(request, header)
+        request.request_id = rid  # type: ignore[attr-defined]
+        token = context.request_id_var.set(rid)
+        tokens = [(var, var.set(None)) for var in _VARS]
+        try:
+            response: HttpResponseBase = self.get_response(request)
+            _echo(response, header, rid)
+            return response
+        finally:
+            for var, tok in tokens:
+                var.reset(tok)
+            context.request_id_var.reset(token)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        header = app_settings.request_id_header
+        rid = _incoming_or_new(request, header)
+        request.request_id = rid  # type: ignore[attr-defined]
+        token = context.request_id_var.set(rid)
+        tokens = [(var, var.set(None)) for var in _VARS]
+        try:
+            get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+            response = await get_response(request)
+            _echo(response, header, rid)
+            return response
+        finally:
+            for var, tok in tokens:
+                var.reset(tok)
+            context.request_id_var.reset(token)

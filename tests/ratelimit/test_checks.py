@@ -1,0 +1,135 @@
+"""System checks infra_core.E201-W211."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from infra_core.ratelimit.checks import check_ratelimit
+
+
+def _ids(settings: SettingsWrapper, **infra: Any) -> list[str]:
+    settings.INFRA_CORE = {"RATELIMIT_RATES": {"api": "100/m"}, **infra}
+    return [m.id for m in check_ratelimit()]
+
+
+def test_check_ratelimit_defaults_are_clean(settings: SettingsWrapper) -> None:
+    assert _ids(settings) == []
+
+
+def test_check_ratelimit_seed_plans_are_clean(settings: SettingsWrapper) -> None:
+    rates = {"chat": {"basic": "10/m", "pro": "50/m", "enterprise": None}, "api": "100/m"}
+    assert _ids(settings, RATELIMIT_RATES=rates) == []
+
+
+def test_check_ratelimit_bad_rate_names_scope_plan_and_value(settings: SettingsWrapper) -> None:
+    settings.INFRA_CORE = {"RATELIMIT_RATES": {"chat": {"basic": "10/minute"}}}
+    (message,) = check_ratelimit()
+    assert message.id == "infra_core.E202"
+    assert "RATELIMIT_RATES['chat']['basic']" in message.msg
+    assert "'10/minute'" in message.msg
+    assert "100/m" in str(message.hint)
+
+
+def test_check_ratelimit_plan_dict_without_default_plan_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_RATES={"chat": {"pro": "50/m"}}) == ["infra_core.E202"]
+
+
+def test_check_ratelimit_rates_not_dict_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_RATES=["100/m"]) == ["infra_core.E202"]
+
+
+def test_check_ratelimit_empty_default_plan_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_DEFAULT_PLAN="") == ["infra_core.E201"]
+
+
+def test_check_ratelimit_huge_limit_warns(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_RATES={"api": "50000/m"}) == ["infra_core.W203"]
+
+
+def test_check_ratelimit_unknown_cache_alias_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_CACHE="nope") == ["infra_core.E204"]
+
+
+def test_check_ratelimit_locmem_cache_warns_per_process(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+
+
+def test_check_ratelimit_resolver_that_does_not_import_errors(settings: SettingsWrapper) -> None:
+    settings.INFRA_CORE = {"RATELIMIT_PLAN_RESOLVER": "tests.nowhere.resolver"}
+    (message,) = check_ratelimit()
+    assert message.id == "infra_core.E206"
+    assert "tests.nowhere.resolver" in message.msg
+
+
+def test_check_ratelimit_importable_resolver_is_clean(settings: SettingsWrapper) -> None:
+    resolver = "tests.ratelimit.views.plan_from_username"
+    assert _ids(settings, RATELIMIT_PLAN_RESOLVER=resolver) == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"path": "/api/"},
+        {"path": "/api/", "scope": "api", "key": "cookie"},
+        {"path": "/api/", "scope": "api", "key": "header:"},
+        {"path": "/api/", "scope": "api", "key": "tests.nowhere.key"},
+        {"scope": "api"},
+        "api",
+    ],
+)
+def test_check_ratelimit_bad_rule_errors(settings: SettingsWrapper, rule: Any) -> None:
+    assert _ids(settings, RATELIMIT_RULES=[rule]) == ["infra_core.E207"]
+
+
+def test_check_ratelimit_dotted_key_callable_is_clean(settings: SettingsWrapper) -> None:
+    rule = {"url_name": "x", "scope": "api", "key": "tests.ratelimit.views.tenant_key"}
+    assert _ids(settings, RATELIMIT_RULES=[rule]) == []
+
+
+def test_check_ratelimit_rule_scope_without_rate_errors(settings: SettingsWrapper) -> None:
+    rule = {"path": "/chat/", "scope": "chat"}
+    assert _ids(settings, RATELIMIT_RULES=[rule]) == ["infra_core.E207"]
+
+
+def test_check_ratelimit_bad_default_rule_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_DEFAULT_RULE={"key": "ip"}) == ["infra_core.E207"]
+
+
+def test_check_ratelimit_non_bool_fail_open_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_FAIL_OPEN="yes") == ["infra_core.E208"]
+
+
+def test_check_ratelimit_bad_scope_policy_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_SCOPE_FAIL_OPEN={"upload": "closed"}) == ["infra_core.E208"]
+
+
+def test_check_ratelimit_relative_exempt_path_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_EXEMPT_PATHS=["static/"]) == ["infra_core.E209"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("REDIS_SOCKET_TIMEOUT", 0), ("REDIS_BREAKER_FAILURES", 1.5), ("REDIS_BREAKER_COOLDOWN", "5")],
+)
+def test_check_ratelimit_bad_redis_helper_value_errors(
+    settings: SettingsWrapper, key: str, value: Any
+) -> None:
+    assert _ids(settings, **{key: value}) == ["infra_core.E210"]
+
+
+def test_check_ratelimit_middleware_before_auth_warns(settings: SettingsWrapper) -> None:
+    settings.MIDDLEWARE = [
+        "infra_core.middleware.RequestIDMiddleware",
+        "infra_core.middleware.RateLimitMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    assert _ids(settings) == ["infra_core.W211"]
+
+
+def test_check_ratelimit_middleware_after_auth_is_clean(settings: SettingsWrapper) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.RateLimitMiddleware"]
+    assert _ids(settings) == []

@@ -1,0 +1,83 @@
+"""The Lua sliding window against the real Redis of the test settings, and the local limiter."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import caches
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, LocalLimiter, redis_hit
+from infra_core.ratelimit.rates import Rate
+from infra_core.ratelimit.services import hit, redis_key
+from infra_core.redis import guarded
+
+
+def _key() -> str:
+    return caches["default"].make_key(f"rl:{{t:{uuid.uuid4().hex}}}:3/60")
+
+
+def test_redis_hit_admits_exactly_limit_then_blocks() -> None:
+    guard = guarded("default")
+    key, rate = _key(), Rate(3, 60)
+    results = [
+        redis_hit(guard.client, guard.script(SLIDING_WINDOW_LUA), key, rate) for _ in range(5)
+    ]
+    assert [d.allowed for d in results] == [True, True, True, False, False]
+    assert [d.remaining for d in results] == [2, 1, 0, 0, 0]
+
+
+def test_redis_hit_blocked_reset_counts_down_from_window() -> None:
+    guard = guarded("default")
+    key, rate = _key(), Rate(1, 60)
+    script = guard.script(SLIDING_WINDOW_LUA)
+    redis_hit(guard.client, script, key, rate)
+    blocked = redis_hit(guard.client, script, key, rate)
+    assert not blocked.allowed
+    assert 1 <= blocked.reset <= 60
+    assert blocked.retry_after == blocked.reset
+
+
+def test_redis_hit_key_always_gets_ttl_within_window() -> None:
+    guard = guarded("default")
+    key = _key()
+    redis_hit(guard.client, guard.script(SLIDING_WINDOW_LUA), key, Rate(3, 60))
+    ttl_ms = guard.client.pttl(key)
+    assert 0 < ttl_ms <= 61_000
+
+
+def test_redis_hit_blocked_requests_are_not_counted() -> None:
+    guard = guarded("default")
+    key = _key()
+    script = guard.script(SLIDING_WINDOW_LUA)
+    for _ in range(10):
+        redis_hit(guard.client, script, key, Rate(2, 60))
+    assert guard.client.zcard(key) == 2
+
+
+def test_redis_key_shares_one_hash_tag_per_scope_and_identity() -> None:
+    key = redis_key("default", "api", "ip:203.0.113.9", Rate(100, 60))
+    assert "{api:ip:203.0.113.9}" in key
+    assert key.startswith(caches["default"].key_prefix)
+
+
+def test_hit_non_redis_cache_counts_in_process(settings: SettingsWrapper) -> None:
+    settings.INFRA_CORE = {"RATELIMIT_CACHE": "local"}
+    outcomes = [hit("local", "k", Rate(2, 60)).outcome for _ in range(3)]
+    assert outcomes == ["allowed", "allowed", "blocked"]
+
+
+def test_local_limiter_slides_with_time() -> None:
+    limiter = LocalLimiter()
+    rate = Rate(2, 10)
+    assert limiter.hit("k", rate, now=100.0).allowed
+    assert limiter.hit("k", rate, now=105.0).allowed
+    assert not limiter.hit("k", rate, now=109.0).allowed
+    assert limiter.hit("k", rate, now=110.5).allowed  # the first entry left the window
+
+
+def test_local_limiter_key_count_is_bounded() -> None:
+    limiter = LocalLimiter(max_keys=3)
+    for i in range(10):
+        limiter.hit(f"k{i}", Rate(1, 60), now=1.0)
+    assert len(limiter._logs) == 3

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from infra_core.conf import DEFAULTS, app_settings, suggest
+
+
+def test_app_settings_default_when_unset() -> None:
+    assert app_settings.request_id_header == DEFAULTS["REQUEST_ID_HEADER"]
+
+
+def test_app_settings_override_settings_takes_effect_immediately() -> None:
+    with override_settings(INFRA_CORE={"REQUEST_ID_HEADER": "X-Trace"}):
+        assert app_settings.request_id_header == "X-Trace"
+        assert app_settings.REQUEST_ID_HEADER == "X-Trace"
+    assert app_settings.request_id_header == "X-Request-ID"
+
+
+def test_app_settings_unknown_key_raises_keyerror_naming_it() -> None:
+    with pytest.raises(KeyError, match="NOPE"):
+        app_settings.get("NOPE")
+
+
+def test_suggest_close_typo_returns_real_key() -> None:
+    assert suggest("REQUEST_ID_HEADR") == "REQUEST_ID_HEADER"
+    assert suggest("COMPLETELY_UNRELATED_THING") is None
+
+
+def test_defaults_every_key_has_a_comment_line_above_it() -> None:
+    import inspect
+
+    import infra_core.conf as conf
+
+    source = inspect.getsource(conf).splitlines()
+    for key in DEFAULTS:
+        idx = next(i for i, line in enumerate(source) if line.strip().startswith(f'"{key}"'))
+        above = source[idx - 1].strip()
+        assert above.startswith("#") or source[idx - 2].strip().startswith("#"), key

@@ -10,7 +10,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from infra_core.conf import DEFAULTS, user_settings
-from infra_core.ratelimit import keys
+from infra_core.ratelimit import decorators, keys
 from infra_core.ratelimit.plans import validate_rates
 from infra_core.ratelimit.rates import HINT as RATE_HINT
 from infra_core.ratelimit.rates import parse_rate
@@ -68,7 +68,7 @@ def _cache() -> list[checks.CheckMessage]:
                 id="infra_core.E204",
             )
         ]
-    if not is_redis_cache(alias):
+    if not is_redis_cache(alias) and _in_use():
         return [
             checks.Warning(
                 f"CACHES[{alias!r}] is not django-redis: rate limits are counted per process, "
@@ -78,6 +78,36 @@ def _cache() -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def _in_use() -> bool:
+    """True when something limits requests: middleware, rules, decorators or the DRF throttle."""
+    names = [str(m).rsplit(".", 1)[-1] for m in getattr(settings, "MIDDLEWARE", [])]
+    drf = getattr(settings, "REST_FRAMEWORK", {}) or {}
+    throttles = [str(t) for t in drf.get("DEFAULT_THROTTLE_CLASSES", [])]
+    return (
+        "RateLimitMiddleware" in names
+        or bool(_value("RATELIMIT_RULES"))
+        or bool(decorators.DECLARED)
+        or any(t.startswith("infra_core.") for t in throttles)
+    )
+
+
+def _declared_scopes() -> list[checks.CheckMessage]:
+    rates = _value("RATELIMIT_RATES")
+    if not isinstance(rates, Mapping):
+        return []  # E202 already reports it
+    return [
+        checks.Error(
+            f"@rate_limit({scope!r}) on {view} has no rate= and RATELIMIT_RATES has no {scope!r}: "
+            "every request to that view would fail.",
+            hint=f"Add INFRA_CORE['RATELIMIT_RATES'][{scope!r}] = \"100/m\" (or pass rate=).",
+            obj=view,
+            id="infra_core.E212",
+        )
+        for scope, view in sorted(decorators.DECLARED.items())
+        if scope not in rates
+    ]
 
 
 def _resolver() -> list[checks.CheckMessage]:
@@ -231,6 +261,7 @@ def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
         *_cache(),
         *_resolver(),
         *_rules(),
+        *_declared_scopes(),
         *_scalars(),
         *_redis_helper(),
         *_middleware_order(),

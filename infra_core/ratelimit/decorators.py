@@ -15,6 +15,11 @@ from infra_core.ratelimit.services import UNSET, decide
 
 V = TypeVar("V", bound=Callable[..., Any])
 
+#: scope -> dotted view name of every ``@rate_limit`` that reads its rate from RATELIMIT_RATES.
+#: Filled at import time, so ``manage.py check`` (which imports the URLconf first) can name a
+#: decorated view whose scope RATELIMIT_RATES lacks (infra_core.E212) before a request 500s.
+DECLARED: dict[str, str] = {}
+
 
 def _limited(decision: Decision | None) -> bool:
     return decision is not None and not decision.allowed
@@ -40,6 +45,8 @@ def rate_limit(
         return decide(request, scope, key, rate)
 
     def decorator(view: V) -> V:
+        if rate is UNSET:
+            DECLARED.setdefault(scope, f"{view.__module__}.{view.__qualname__}")
         if iscoroutinefunction(view):
 
             async def _run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from infra_core.ratelimit import decorators, rate_limit
 from infra_core.ratelimit.checks import check_ratelimit
+
+
+@pytest.fixture(autouse=True)
+def no_declared_scopes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no decorated view known, whatever other tests imported."""
+    monkeypatch.setattr(decorators, "DECLARED", {})
 
 
 def _ids(settings: SettingsWrapper, **infra: Any) -> list[str]:
@@ -54,7 +61,43 @@ def test_check_ratelimit_unknown_cache_alias_errors(settings: SettingsWrapper) -
 
 
 def test_check_ratelimit_locmem_cache_warns_per_process(settings: SettingsWrapper) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.RateLimitMiddleware"]
     assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+
+
+def test_check_ratelimit_locmem_cache_is_quiet_when_nothing_limits(
+    settings: SettingsWrapper,
+) -> None:
+    # A project that installs infra_core for logging only must pass `check` cleanly.
+    assert _ids(settings, RATELIMIT_CACHE="local") == []
+
+
+def test_check_ratelimit_locmem_cache_warns_once_a_view_is_decorated(
+    settings: SettingsWrapper,
+) -> None:
+    rate_limit("api")(lambda request: None)
+    assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+
+
+def test_check_ratelimit_decorated_scope_missing_from_rates_errors(
+    settings: SettingsWrapper,
+) -> None:
+    def checkout(request: Any) -> None:
+        return None
+
+    rate_limit("checkout")(checkout)
+    (message,) = [m for m in check_ratelimit() if m.id == "infra_core.E212"] or [None]
+    assert message is not None
+    assert "'checkout'" in message.msg
+    assert "checkout" in str(message.obj)
+    assert 'RATELIMIT_RATES\'][\'checkout\']' in str(message.hint)
+
+
+def test_check_ratelimit_decorated_scope_with_explicit_rate_needs_no_entry(
+    settings: SettingsWrapper,
+) -> None:
+    rate_limit("checkout", rate="5/m")(lambda request: None)
+    assert _ids(settings) == []
 
 
 def test_check_ratelimit_resolver_that_does_not_import_errors(settings: SettingsWrapper) -> None:

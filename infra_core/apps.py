@@ -24,4 +24,5 @@ class InfraCoreConfig(AppConfig):
 # Zero-argument callables that connect a concern's signal receivers (Celery hooks included).
 RECEIVERS: list[str] = [
     "infra_core.health.receivers.connect",
+    "infra_core.tasks.receivers.connect",
 ]

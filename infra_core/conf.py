@@ -93,6 +93,27 @@ DEFAULTS: dict[str, Any] = {
     # /metrics: logged-in staff users may view it. With no token and no IPs this is the only way.
     "METRICS_ALLOW_STAFF": True,
     # --- tasks and DLQ (4xx) ------------------------------------------------------------------
+    # Retries of an InfraTask that sets no policy of its own: attempts after the first one.
+    "TASKS_MAX_RETRIES": 3,
+    # Backoff of those retries: base * 2**n seconds, capped, shortened by up to JITTER of itself.
+    "TASKS_RETRY_BACKOFF": 1.0,
+    "TASKS_RETRY_BACKOFF_MAX": 600.0,
+    "TASKS_RETRY_JITTER": 0.1,
+    # Deliveries of one attempt (same task id and retry number) before it is dead-lettered as a
+    # poison task instead of run again: a task that kills its worker stops looping.
+    "TASKS_MAX_DELIVERIES": 3,
+    # Record a TaskRun row at start (one upsert + one delete per task): powers the delivery cap
+    # and the sweeper for tasks whose worker died. False disables both.
+    "TASKS_TRACK_RUNS": True,
+    # `infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost.
+    "TASKS_STALE_AFTER": 3600,
+    # args/kwargs above this many bytes of JSON are stored truncated with a marker.
+    "DLQ_MAX_PAYLOAD_BYTES": 65536,
+    # Tracebacks above this many characters keep their head and tail.
+    "DLQ_MAX_TRACEBACK_CHARS": 20000,
+    # Database alias DLQ rows and task runs are written to (a second alias on the same database
+    # keeps them out of any transaction the failing code holds open).
+    "DLQ_DATABASE": "default",
     # --- cache (5xx) --------------------------------------------------------------------------
     # --- retention (6xx) ----------------------------------------------------------------------
     # --- env and Sentry (7xx) -----------------------------------------------------------------
@@ -185,6 +206,47 @@ class AppSettings:
     @property
     def log_redact_keys(self) -> tuple[str, ...]:
         return tuple(str(k).lower() for k in self.get("LOG_REDACT_KEYS"))
+
+    # --- tasks and DLQ ---
+    @property
+    def tasks_max_retries(self) -> int:
+        return int(self.get("TASKS_MAX_RETRIES"))
+
+    @property
+    def tasks_retry_backoff(self) -> float:
+        return float(self.get("TASKS_RETRY_BACKOFF"))
+
+    @property
+    def tasks_retry_backoff_max(self) -> float:
+        return float(self.get("TASKS_RETRY_BACKOFF_MAX"))
+
+    @property
+    def tasks_retry_jitter(self) -> float:
+        return float(self.get("TASKS_RETRY_JITTER"))
+
+    @property
+    def tasks_max_deliveries(self) -> int:
+        return int(self.get("TASKS_MAX_DELIVERIES"))
+
+    @property
+    def tasks_track_runs(self) -> bool:
+        return bool(self.get("TASKS_TRACK_RUNS"))
+
+    @property
+    def tasks_stale_after(self) -> float:
+        return float(self.get("TASKS_STALE_AFTER"))
+
+    @property
+    def dlq_max_payload_bytes(self) -> int:
+        return int(self.get("DLQ_MAX_PAYLOAD_BYTES"))
+
+    @property
+    def dlq_max_traceback_chars(self) -> int:
+        return int(self.get("DLQ_MAX_TRACEBACK_CHARS"))
+
+    @property
+    def dlq_database(self) -> str:
+        return str(self.get("DLQ_DATABASE"))
 
     # --- health ---
     @property

@@ -6,6 +6,7 @@ start (Celery workers, gunicorn) inherit the same environment, so they share dat
 
 from __future__ import annotations
 
+import json
 import os
 
 from infra_core.logging import logging_config
@@ -91,6 +92,11 @@ CACHES = {
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
-INFRA_CORE: dict[str, object] = {}
+# Worker subprocesses get their overrides as JSON (the test process uses override_settings).
+INFRA_CORE: dict[str, object] = json.loads(os.environ.get("INFRA_TEST_INFRA_CORE", "{}"))
+
+# Celery (tests/celery_app.py): Redis broker on its own database number, a queue per run.
+CELERY_BROKER_URL = os.environ.get("INFRA_TEST_BROKER_URL", REDIS_URL.rsplit("/", 1)[0] + "/2")
+CELERY_TASK_DEFAULT_QUEUE = f"infra-test-{RUN_ID}"
 
 LOGGING = logging_config(json=True, level="INFO")

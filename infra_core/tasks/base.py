@@ -1,0 +1,269 @@
+"""InfraTask: a Celery base task with a retry policy, a delivery cap and a dead-letter queue."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from celery import Task, shared_task
+from celery.exceptions import Ignore, Reject, Retry
+from django.db import connections
+
+from infra_core import context
+from infra_core.conf import app_settings
+from infra_core.metrics.definitions import TASK_OUTCOMES
+from infra_core.observe import observer_failed
+from infra_core.tasks import dlq, runs
+from infra_core.tasks.policy import RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Name of the task that writes a dead letter later when the database was down.
+RECORDER = "infra_core.record_dead_letter"
+
+
+def default_policy() -> RetryPolicy:
+    """Return the retry policy built from the TASKS_* settings."""
+    return RetryPolicy(
+        max_retries=app_settings.tasks_max_retries,
+        base_delay=app_settings.tasks_retry_backoff,
+        max_delay=app_settings.tasks_retry_backoff_max,
+        jitter=app_settings.tasks_retry_jitter,
+    )
+
+
+def _header(request: Any, name: str) -> str:
+    value = getattr(request, name, None)
+    if value is None and isinstance(getattr(request, "headers", None), dict):
+        value = request.headers.get(name)
+    return str(value) if value else ""
+
+
+class InfraTask(Task[Any, Any]):
+    """Base class: ``@app.task(base=InfraTask, retry_policy=RetryPolicy(...))``.
+
+    A failure that the policy retries is re-sent with backoff; a final failure becomes one
+    DeadLetter row. ``acks_late`` + ``reject_on_worker_lost`` put a task whose worker died back
+    on the queue, and a run delivered more than TASKS_MAX_DELIVERIES times is dead-lettered as a
+    poison task instead of being run again.
+    """
+
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    #: None: the TASKS_* settings. Set a RetryPolicy on the task to override.
+    retry_policy: RetryPolicy | None = None
+    #: False: final failures are not dead-lettered (they are still counted and logged).
+    dead_letter: bool = True
+
+    def get_retry_policy(self) -> RetryPolicy:
+        """Return this task's policy, or the one the settings describe."""
+        return self.retry_policy if self.retry_policy is not None else default_policy()
+
+    # --- the run ---------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self.request
+        if request.called_directly or request.is_eager:
+            return self._run_with_policy(args, kwargs)
+        started = self._track_start(args, kwargs)
+        if started is not None and started.deliveries > app_settings.tasks_max_deliveries:
+            self._dead_letter_poison(args, kwargs, started)
+            raise Ignore()
+        return self._run_with_policy(args, kwargs)
+
+    def _run_with_policy(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except (Retry, Ignore, Reject):
+            raise
+        except Exception as exc:
+            policy = self.get_retry_policy()
+            retries = int(self.request.retries or 0)
+            if self.request.called_directly or not policy.should_retry(exc, retries):
+                raise
+            countdown = policy.delay(retries)
+            logger.warning(
+                "task %s[%s] failed (%s), retry %s/%s in %.2fs",
+                self.name,
+                self.request.id,
+                type(exc).__name__,
+                retries + 1,
+                policy.max_retries,
+                countdown,
+                extra={"event": "task.retry", "task_name": self.name},
+            )
+            raise self.retry(exc=exc, countdown=countdown, max_retries=policy.max_retries) from exc
+
+    # --- Celery's outcome hooks (run in the worker after the task body) --------------------
+
+    def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
+        _count(self.name, "success")
+        self._observe("task_runs", runs.finish, task_id)
+
+    def on_retry(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        _count(self.name, "retry")
+        self._observe("task_runs", runs.waiting, task_id)
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        _count(self.name, "failure")
+        if not self.dead_letter or self.request.called_directly:
+            return
+        first_failed_at = None
+        try:
+            from infra_core.tasks.models import TaskRun
+
+            first_failed_at = (
+                TaskRun.objects.using(app_settings.dlq_database)
+                .filter(task_id=task_id)
+                .values_list("first_failed_at", flat=True)
+                .first()
+            )
+        except Exception as lookup_error:
+            observer_failed("task_runs", lookup_error)
+            _reset_connection()
+        failure = dlq.Failure.from_exception(
+            exc,
+            task_name=self.name,
+            task_id=task_id,
+            args=args,
+            kwargs=kwargs,
+            traceback=str(getattr(einfo, "traceback", "") or ""),
+            attempts=int(self.request.retries or 0) + 1,
+            queue=self._queue(),
+            request_id=self._request_id(),
+            replay_of=_header(self.request, dlq.REPLAY_HEADER),
+            first_failed_at=first_failed_at,
+        )
+        self._dead_letter(failure)
+        self._observe("task_runs", runs.finish, task_id)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _queue(self) -> str:
+        info = self.request.delivery_info or {}
+        return str(info.get("routing_key") or info.get("queue") or "")
+
+    def _request_id(self) -> str:
+        return context.get_request_id() or _header(self.request, "infra_core_request_id")
+
+    def _track_start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> runs.Started | None:
+        if not app_settings.tasks_track_runs:
+            return None
+        try:
+            return runs.start(
+                task_id=str(self.request.id),
+                task_name=self.name,
+                retries=int(self.request.retries or 0),
+                args=args,
+                kwargs=kwargs,
+                queue=self._queue(),
+                request_id=self._request_id(),
+                worker=f"{self.request.hostname or socket.gethostname()}:{os.getpid()}",
+            )
+        except Exception as exc:
+            # Tracking is an observer: the task runs anyway, only the delivery cap is off.
+            observer_failed("task_runs", exc)
+            _reset_connection()
+            return None
+
+    def _dead_letter_poison(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], started: runs.Started
+    ) -> None:
+        _count(self.name, "failure")
+        deliveries = started.deliveries - 1
+        logger.error(
+            "task %s[%s] was delivered %s times without finishing: dead-lettered as poison",
+            self.name,
+            self.request.id,
+            deliveries,
+            extra={"event": "task.poison", "task_name": self.name},
+        )
+        failure = dlq.Failure(
+            task_name=self.name,
+            task_id=str(self.request.id),
+            args=args,
+            kwargs=kwargs,
+            exception_class=runs.POISON,
+            exception_message=(
+                f"attempt {int(self.request.retries or 0) + 1} started {deliveries} times and "
+                f"never finished (TASKS_MAX_DELIVERIES={app_settings.tasks_max_deliveries}): "
+                "the task keeps killing its worker"
+            ),
+            attempts=int(self.request.retries or 0) + 1,
+            queue=self._queue(),
+            request_id=self._request_id(),
+            replay_of=_header(self.request, dlq.REPLAY_HEADER),
+            first_failed_at=started.first_failed_at,
+        )
+        self._dead_letter(failure)
+        self._observe("task_runs", runs.finish, str(self.request.id))
+
+    def _dead_letter(self, failure: dlq.Failure) -> None:
+        """Record the failure; if the database is down, hand it to the recorder task."""
+        try:
+            dlq.record(failure)
+            _count(self.name, "dead_lettered")
+            return
+        except Exception as exc:
+            observer_failed("dlq", exc)
+            _reset_connection()
+            logger.error(
+                "could not record dead letter of %s[%s] (%s: %s); deferring to %s",
+                failure.task_name,
+                failure.task_id,
+                type(exc).__name__,
+                exc,
+                RECORDER,
+                extra={"event": "dlq.deferred", "task_name": failure.task_name},
+            )
+        try:
+            self.app.send_task(
+                RECORDER, kwargs={"failure": failure.as_json()}, queue=self._queue() or None
+            )
+        except Exception as exc:
+            observer_failed("dlq", exc)
+            logger.critical(
+                "dead letter of %s[%s] is LOST: database and broker both failed (%s: %s)",
+                failure.task_name,
+                failure.task_id,
+                type(exc).__name__,
+                exc,
+                extra={"event": "dlq.lost", "task_name": failure.task_name},
+            )
+
+    def _observe(self, component: str, func: Callable[..., Any], *args: Any) -> None:
+        try:
+            func(*args)
+        except Exception as exc:
+            observer_failed(component, exc)
+            _reset_connection()
+
+
+def _count(task: str, outcome: str) -> None:
+    try:
+        TASK_OUTCOMES.labels(task=task, outcome=outcome).inc()
+    except Exception as exc:
+        observer_failed("metrics", exc)
+
+
+def _reset_connection() -> None:
+    # A failed query can leave the connection unusable; close it so the next use reconnects.
+    with contextlib.suppress(Exception):  # closing a broken connection may itself fail
+        connections[app_settings.dlq_database].close()
+
+
+def infra_task(*args: Any, **options: Any) -> Any:
+    """Declare a shared task on InfraTask: ``@infra_task`` or ``@infra_task(retry_policy=...)``."""
+    options.setdefault("base", InfraTask)
+    return shared_task(*args, **options)

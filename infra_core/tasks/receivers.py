@@ -1,0 +1,73 @@
+"""Carry the request context across the queue: publish headers, bind in the worker, reset after."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from infra_core import context
+
+logger = logging.getLogger(__name__)
+
+HEADERS = ("infra_core_request_id", "infra_core_user_id", "infra_core_plan")
+
+# task id -> the bind() context manager entered in task_prerun, exited in task_postrun.
+_bound: dict[str, contextlib.AbstractContextManager[str]] = {}
+
+
+def add_context_headers(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """``before_task_publish``: copy the current context into the message headers."""
+    if headers is None:
+        return
+    for key, value in context.snapshot().as_headers().items():
+        headers.setdefault(key, value)
+
+
+def _value(task: Any, name: str) -> str | None:
+    request = getattr(task, "request", None)
+    value = getattr(request, name, None)
+    if value is None:
+        extra = getattr(request, "headers", None)
+        if isinstance(extra, dict):
+            value = extra.get(name)
+    return str(value) if value else None
+
+
+def bind_task_context(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
+    """``task_prerun``: bind the published context (a fresh request id if none) for the run."""
+    if task_id is None or task is None:
+        return
+    manager = context.bind(
+        request_id=_value(task, "infra_core_request_id"),
+        user_id=_value(task, "infra_core_user_id"),
+        plan=_value(task, "infra_core_plan"),
+        task_id=task_id,
+    )
+    manager.__enter__()
+    _bound[task_id] = manager
+
+
+def reset_task_context(task_id: str | None = None, **kwargs: Any) -> None:
+    """``task_postrun``: restore the context the worker had before the task."""
+    manager = _bound.pop(task_id or "", None)
+    if manager is not None:
+        with contextlib.suppress(ValueError):  # a token from another context (should not happen)
+            manager.__exit__(None, None, None)
+
+
+def connect() -> None:
+    """Connect the Celery signal receivers when Celery is installed (no-op otherwise)."""
+    try:
+        from celery import signals
+    except ImportError:
+        return
+    signals.before_task_publish.connect(
+        add_context_headers, weak=False, dispatch_uid="infra_core.tasks.add_context_headers"
+    )
+    signals.task_prerun.connect(
+        bind_task_context, weak=False, dispatch_uid="infra_core.tasks.bind_task_context"
+    )
+    signals.task_postrun.connect(
+        reset_task_context, weak=False, dispatch_uid="infra_core.tasks.reset_task_context"
+    )

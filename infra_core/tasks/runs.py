@@ -1,0 +1,117 @@
+"""TaskRun bookkeeping: count deliveries of an attempt, remember first failures, sweep the lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from infra_core.conf import app_settings
+from infra_core.tasks import dlq
+from infra_core.tasks.models import DeadLetter, TaskRun
+from infra_core.tasks.payload import bounded_payload
+
+POISON = "infra_core.tasks.PoisonTaskError"
+LOST = "infra_core.tasks.WorkerLostError"
+
+
+@dataclass(frozen=True)
+class Started:
+    """What :func:`start` learnt: how often this attempt was delivered, when it first failed."""
+
+    deliveries: int
+    first_failed_at: datetime | None
+
+
+def start(
+    *,
+    task_id: str,
+    task_name: str,
+    retries: int,
+    args: Any,
+    kwargs: Any,
+    queue: str,
+    request_id: str,
+    worker: str,
+    using: str | None = None,
+) -> Started:
+    """Upsert the run of ``task_id`` and count this delivery of retry number ``retries``."""
+    alias = using or app_settings.dlq_database
+    safe_args, safe_kwargs, truncated = bounded_payload(
+        args, kwargs, app_settings.dlq_max_payload_bytes
+    )
+    values = {
+        "task_name": task_name[:255],
+        "args": safe_args,
+        "kwargs": safe_kwargs,
+        "payload_truncated": truncated,
+        "queue": queue[:255],
+        "request_id": request_id[:128],
+        "worker": worker[:255],
+        "state": TaskRun.State.RUNNING,
+        "started_at": timezone.now(),
+    }
+    with transaction.atomic(using=alias):
+        run, created = (
+            TaskRun.objects.using(alias)
+            .select_for_update()
+            .get_or_create(task_id=task_id, defaults={**values, "retries": retries})
+        )
+        if not created:
+            run.deliveries = run.deliveries + 1 if run.retries == retries else 1
+            run.retries = retries
+            for key, value in values.items():
+                setattr(run, key, value)
+            run.save(using=alias)
+    return Started(deliveries=run.deliveries, first_failed_at=run.first_failed_at)
+
+
+def waiting(task_id: str, *, using: str | None = None) -> None:
+    """Mark the run as waiting for its retry and remember when it first failed."""
+    alias = using or app_settings.dlq_database
+    runs = TaskRun.objects.using(alias).filter(task_id=task_id)
+    runs.filter(first_failed_at__isnull=True).update(first_failed_at=timezone.now())
+    runs.update(state=TaskRun.State.WAITING)
+
+
+def finish(task_id: str, *, using: str | None = None) -> None:
+    """Forget the run of ``task_id`` (it succeeded or was dead-lettered)."""
+    TaskRun.objects.using(using or app_settings.dlq_database).filter(task_id=task_id).delete()
+
+
+def sweep(*, older_than: float | None = None, using: str | None = None) -> list[DeadLetter]:
+    """Dead-letter every run that started ``older_than`` seconds ago and never finished.
+
+    Such a run lost its worker (killed with the whole node, not only its pool child) and its
+    message was not redelivered in time. Returns the rows written; each run is removed.
+    """
+    alias = using or app_settings.dlq_database
+    seconds = app_settings.tasks_stale_after if older_than is None else older_than
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    rows = []
+    for run in TaskRun.objects.using(alias).stale(cutoff).order_by("started_at")[:1000]:
+        failure = dlq.Failure(
+            task_name=run.task_name,
+            task_id=run.task_id,
+            args=run.args,
+            kwargs=run.kwargs,
+            exception_class=LOST,
+            exception_message=(
+                f"started at {run.started_at.isoformat()} on {run.worker or 'an unknown worker'} "
+                f"and never finished (swept after {seconds:g}s)"
+            ),
+            attempts=run.retries + 1,
+            queue=run.queue,
+            request_id=run.request_id,
+            first_failed_at=run.first_failed_at,
+        )
+        with transaction.atomic(using=alias):
+            row = dlq.record(failure, using=alias)
+            if run.payload_truncated and not row.payload_truncated:
+                DeadLetter.objects.using(alias).filter(pk=row.pk).update(payload_truncated=True)
+            TaskRun.objects.using(alias).filter(pk=run.pk).delete()
+        rows.append(row)
+    return rows

@@ -1,0 +1,24 @@
+"""The Celery app of the test project (the host project owns its app; infra_core creates none)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+app = Celery("infra_core_tests")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    # Keep Django's LOGGING (JSON lines with the request id) in the worker.
+    worker_hijack_root_logger=False,
+    worker_prefetch_multiplier=1,
+    task_acks_late=True,
+    broker_connection_retry_on_startup=True,
+    # A message whose worker vanished is restored this soon (default: one hour).
+    broker_transport_options={"visibility_timeout": 30},
+)
+app.autodiscover_tasks(["infra_core", "tests.testapp"])
+
+QUEUE: str = app.conf.task_default_queue

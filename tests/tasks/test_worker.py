@@ -1,0 +1,135 @@
+"""Acceptance of InfraTask in a real Celery worker process (Redis broker, PostgreSQL)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from infra_core import context
+from infra_core.tasks.models import DeadLetter, TaskRun
+from tests.tasks.conftest import Worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("purge_queue")]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not true within {timeout}s")
+
+
+def dead_letter(task_id: str, timeout: float = 30) -> DeadLetter:
+    return wait_until(
+        lambda: DeadLetter.objects.filter(task_id=task_id).first(), timeout, f"DLQ row {task_id}"
+    )
+
+
+def test_worker_success_carries_request_id_and_leaves_no_run(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import add
+
+    start_worker()
+    with context.bind(request_id="req-success-1"):
+        result = add.delay(2, 3)
+    assert wait_until(lambda: cache.get("task-result:req-success-1"), 20, "task ran") == 5
+    wait_until(lambda: not TaskRun.objects.filter(task_id=result.id).exists(), 10, "run removed")
+    assert not DeadLetter.objects.filter(task_id=result.id).exists()
+
+
+def test_worker_always_failing_task_retries_then_one_dlq_row_with_request_id(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import always_fails
+
+    worker = start_worker()
+    rid = f"req-{uuid.uuid4().hex[:12]}"
+    with context.bind(request_id=rid):
+        result = always_fails.delay(42, note="gift")
+
+    row = dead_letter(result.id)
+    assert row.task_name == "tests.always_fails"
+    assert row.args == [42]
+    assert row.kwargs == {"note": "gift"}
+    assert row.exception_class == "builtins.ValueError"
+    assert row.exception_message == "card declined for order 42"
+    assert "ValueError: card declined" in row.traceback
+    assert row.attempts == 3  # the first run and max_retries=2
+    assert row.request_id == rid
+    assert row.status == DeadLetter.Status.PENDING
+    assert row.first_failed_at < row.last_failed_at
+    assert DeadLetter.objects.filter(task_name="tests.always_fails", request_id=rid).count() == 1
+    wait_until(lambda: not TaskRun.objects.filter(task_id=result.id).exists(), 10, "run removed")
+
+    # Growing delays: 0.3 s then 0.6 s between the three attempts (jitter=0).
+    attempts = sorted(float(k.rsplit(":", 1)[1]) for k in cache.keys(f"attempt-at:{rid}:*"))
+    assert len(attempts) == 3
+    first_gap, second_gap = attempts[1] - attempts[0], attempts[2] - attempts[1]
+    assert first_gap >= 0.3
+    assert second_gap >= 0.6
+    assert second_gap > first_gap
+
+    # Logs written inside the task carry the publishing request's id.
+    charges = [line for line in worker.json_lines() if line.get("event") == "test.charge"]
+    assert len(charges) == 3
+    assert {line.get("request_id") for line in charges} == {rid}
+    assert {line.get("task_id") for line in charges} == {result.id}
+
+
+def test_worker_exception_outside_retry_on_dead_letters_at_once(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import not_retried
+
+    start_worker()
+    result = not_retried.delay()
+    row = dead_letter(result.id)
+    assert row.exception_class == "builtins.KeyError"
+    assert row.attempts == 1
+    assert row.request_id  # a task published outside a request still gets an id
+
+
+def test_worker_pool_process_killed_mid_task_is_redelivered_and_finishes(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import sleep_once
+
+    worker = start_worker()
+    marker = uuid.uuid4().hex
+    result = sleep_once.delay(marker, 30)
+    first = wait_until(lambda: cache.get(f"sleep-once:{marker}"), 20, "task started")
+    assert first in worker.children()
+    import os
+    import signal
+
+    os.kill(int(first), signal.SIGKILL)
+    done = wait_until(lambda: cache.get(f"sleep-once-done:{marker}"), 30, "redelivered run")
+    assert done != first  # a new pool process ran it
+    wait_until(lambda: not TaskRun.objects.filter(task_id=result.id).exists(), 10, "run removed")
+    assert not DeadLetter.objects.filter(task_id=result.id).exists()
+
+
+def test_worker_poison_task_is_dead_lettered_after_the_delivery_cap(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import kill_worker
+
+    start_worker(TASKS_MAX_DELIVERIES=2)
+    marker = uuid.uuid4().hex
+    result = kill_worker.delay(marker)
+    row = dead_letter(result.id, timeout=60)
+    assert row.exception_class == "infra_core.tasks.PoisonTaskError"
+    assert "started 2 times" in row.exception_message
+    assert cache.get(f"kills:{marker}") == 2  # killed its worker twice, then never ran again
+    time.sleep(1.5)
+    assert cache.get(f"kills:{marker}") == 2
+    assert not TaskRun.objects.filter(task_id=result.id).exists()

@@ -85,6 +85,7 @@ CONCERN_CHECKS: list[str] = [
     "infra_core.logging.checks.check_logging",
     "infra_core.ratelimit.checks.check_ratelimit",
     "infra_core.health.checks.check_health",
+    "infra_core.tasks.checks.check_tasks",
     "infra_core.metrics.checks.check_metrics",
     "infra_core.sentry.checks.check_sentry",
     "infra_core.errors.checks.check_errors",

@@ -17,7 +17,9 @@ app.conf.update(
     task_acks_late=True,
     broker_connection_retry_on_startup=True,
     # A message whose worker vanished is restored this soon (default: one hour).
-    broker_transport_options={"visibility_timeout": 30},
+    broker_transport_options={
+        "visibility_timeout": float(os.environ.get("INFRA_TEST_VISIBILITY_TIMEOUT", "30"))
+    },
 )
 app.autodiscover_tasks(["infra_core", "tests.testapp"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -105,7 +106,7 @@ class InfraTask(Task[Any, Any]):
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         _count(self.name, "success")
-        self._observe("task_runs", runs.finish, task_id)
+        self._observe("task_runs", functools.partial(runs.finish, succeeded=True), task_id)
 
     def on_retry(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any

@@ -77,9 +77,22 @@ def waiting(task_id: str, *, using: str | None = None) -> None:
     runs.update(state=TaskRun.State.WAITING)
 
 
-def finish(task_id: str, *, using: str | None = None) -> None:
-    """Forget the run of ``task_id`` (it succeeded or was dead-lettered)."""
-    TaskRun.objects.using(using or app_settings.dlq_database).filter(task_id=task_id).delete()
+def finish(task_id: str, *, succeeded: bool = False, using: str | None = None) -> None:
+    """Forget the run of ``task_id`` (it succeeded or was dead-lettered).
+
+    A success also resolves the dead letter :func:`sweep` wrote if the "lost" task was
+    redelivered after all (the broker restored its message once the visibility timeout passed).
+    """
+    alias = using or app_settings.dlq_database
+    TaskRun.objects.using(alias).filter(task_id=task_id).delete()
+    if succeeded:
+        DeadLetter.objects.using(alias).pending().filter(
+            task_id=task_id, exception_class=LOST
+        ).update(
+            status=DeadLetter.Status.RESOLVED,
+            replayed_by="infra_core",
+            note="the task was redelivered and succeeded after it had been swept",
+        )
 
 
 def sweep(*, older_than: float | None = None, using: str | None = None) -> list[DeadLetter]:

@@ -133,3 +133,35 @@ def test_worker_poison_task_is_dead_lettered_after_the_delivery_cap(
     time.sleep(1.5)
     assert cache.get(f"kills:{marker}") == 2
     assert not TaskRun.objects.filter(task_id=result.id).exists()
+
+
+def test_worker_killed_whole_is_swept_to_dlq_then_resolved_when_redelivered(
+    start_worker: Callable[..., Worker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra_core.tasks import runs
+    from tests.testapp.tasks import sleep_once
+
+    monkeypatch.setenv("INFRA_TEST_VISIBILITY_TIMEOUT", "3")
+    worker = start_worker()
+    marker = uuid.uuid4().hex
+    result = sleep_once.delay(marker, 30)
+    wait_until(lambda: cache.get(f"sleep-once:{marker}"), 20, "task started")
+    worker.kill_all()  # main process and pool: nobody is left to requeue the message
+
+    (row,) = runs.sweep(older_than=0.0)
+    assert row.task_id == result.id
+    assert row.exception_class == "infra_core.tasks.WorkerLostError"
+    assert row.args == [marker, 30]
+    assert not TaskRun.objects.filter(task_id=result.id).exists()
+
+    # The broker restores the unacknowledged message after its visibility timeout; a new worker
+    # runs it to the end, and the "lost" dead letter resolves itself.
+    time.sleep(3.5)
+    start_worker()
+    wait_until(lambda: cache.get(f"sleep-once-done:{marker}"), 40, "restored message ran")
+    row.refresh_from_db()
+    wait_until(
+        lambda: DeadLetter.objects.get(pk=row.pk).status == DeadLetter.Status.RESOLVED,
+        10,
+        "swept row resolved",
+    )

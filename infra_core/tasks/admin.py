@@ -48,7 +48,9 @@ class AgeFilter(admin.SimpleListFilter):
     parameter_name = "age"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(key, label) for key, (label, _) in _SPANS.items()] + [("older", "older")]
+        return [(key, label) for key, (label, _) in _SPANS.items()] + [
+            ("older", "older than a week")
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

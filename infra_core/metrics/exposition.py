@@ -21,8 +21,28 @@ def multiproc_dir() -> str | None:
     return os.environ.get(MULTIPROC_ENV) or None
 
 
+_database_metrics: CollectorRegistry | None = None
+
+
+def database_metrics() -> bytes:
+    """Return gauges read from the database (same in every process, so never merged)."""
+    global _database_metrics
+    if _database_metrics is None:
+        from infra_core.tasks.metrics import PENDING
+
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(PENDING)
+        _database_metrics = registry
+    return generate_latest(_database_metrics)
+
+
 def render() -> tuple[bytes, str]:
     """Return (body, content type) for a scrape of every metric in this process or all workers."""
+    body, content_type = _render_process_metrics()
+    return body + database_metrics(), content_type
+
+
+def _render_process_metrics() -> tuple[bytes, str]:
     directory = multiproc_dir()
     if directory:
         from infra_core.metrics.compaction import directory_lock

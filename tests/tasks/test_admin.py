@@ -310,6 +310,17 @@ def test_detail_replay_button_replays_row_on_post_only(
     assert b"dlq-replay-button" not in response.content
 
 
+def test_detail_replay_button_without_csrf_token_is_rejected(
+    django_user_model: Any, make_row: Any, broker: Broker
+) -> None:
+    row = make_row()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(_staff(django_user_model, "csrfless", OPERATOR_PERMS))
+    assert client.post(f"{CHANGELIST}{row.pk}/replay/").status_code == 403
+    row.refresh_from_db()
+    assert row.status == DeadLetter.Status.PENDING and broker.messages() == []
+
+
 # --- replay with delay ---
 def test_replay_with_delay_asks_for_delay_first(
     operator: Client, make_row: Any, broker: Broker

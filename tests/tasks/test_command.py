@@ -401,3 +401,23 @@ def test_replay_without_celery_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     assert error.returncode == 2 and "pip install infra_core[celery]" in str(error)
     row.refresh_from_db()
     assert row.status == Status.PENDING
+
+
+# --- sweep -----------------------------------------------------------------------------------
+def test_sweep_dead_letters_only_runs_older_than_duration() -> None:
+    from infra_core.tasks.models import TaskRun
+
+    stale = TaskRun.objects.create(
+        task_id="lost-1", task_name="app.x", started_at=timezone.now() - timedelta(hours=2)
+    )
+    TaskRun.objects.create(task_id="fresh-1", task_name="app.x")
+    out, _ = run("sweep", "--older-than", "1h")
+    row = DeadLetter.objects.get()
+    assert row.task_id == stale.task_id and row.status == Status.PENDING
+    assert f"{row.pk}: dead-lettered lost run app.x[lost-1]" in out and "swept 1 run(s)." in out
+    assert list(TaskRun.objects.values_list("task_id", flat=True)) == ["fresh-1"]
+
+
+def test_sweep_bad_duration_exits_two() -> None:
+    error, _, _ = run_fails("sweep", "--older-than", "an hour")
+    assert error.returncode == 2 and "'an hour'" in str(error)

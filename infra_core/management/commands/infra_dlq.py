@@ -1,4 +1,4 @@
-"""``manage.py infra_dlq list|show|replay|discard|resolve|purge``: operate the dead-letter queue.
+"""``manage.py infra_dlq list|show|replay|discard|resolve|purge|sweep``: operate the DLQ.
 
 Exit codes: 0 done; 1 some rows were refused or failed; 2 usage or setup error, nothing done;
 3 nothing matched.
@@ -19,7 +19,7 @@ from django.utils import timezone
 from infra_core.conf import app_settings
 from infra_core.errors.exceptions import AppError
 from infra_core.management.base import InfraCommand
-from infra_core.tasks import dlq
+from infra_core.tasks import dlq, runs
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
 
 EXIT_REFUSED = 1
@@ -102,8 +102,8 @@ def _add_action(sub: Any, name: str, help_text: str) -> CommandParser:
 
 class Command(InfraCommand):
     help = (
-        "List, show, replay, discard, resolve or purge dead-lettered tasks. Exit codes: 0 done, "
-        "1 some rows refused or failed, 2 usage or setup error, 3 nothing matched."
+        "List, show, replay, discard, resolve, purge or sweep dead-lettered tasks. Exit codes: "
+        "0 done, 1 some rows refused or failed, 2 usage or setup error, 3 nothing matched."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -135,6 +135,10 @@ class Command(InfraCommand):
         )
         purge.add_argument(
             "--dry-run", action="store_true", help="Print the count; delete nothing."
+        )
+        sweep = sub.add_parser("sweep", help="Dead-letter started runs that never finished.")
+        sweep.add_argument(
+            "--older-than", metavar="DURATION", help="Default: the TASKS_STALE_AFTER setting."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -302,6 +306,14 @@ class Command(InfraCommand):
             return
         deleted = rows.delete_in_batches(options["batch_size"])
         self.stdout.write(f"deleted {deleted} dead letter(s).")
+
+    def _sweep(self, options: dict[str, Any]) -> None:
+        age = options["older_than"]
+        seconds = parse_duration("--older-than", age).total_seconds() if age else None
+        rows = runs.sweep(older_than=seconds)
+        for row in rows:
+            self.stdout.write(f"{row.pk}: dead-lettered lost run {row.task_name}[{row.task_id}]")
+        self.stdout.write(f"swept {len(rows)} run(s).")
 
 
 def _refusal(row: DeadLetter | None, verb: str) -> str | None:

@@ -80,8 +80,29 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Known and accepted for a one-process demo: limits are counted per process without Redis.
+    SILENCED_SYSTEM_CHECKS = ["infra_core.W205"]
+
+# Celery: Redis when configured, else kombu's filesystem transport (no server needed).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = BASE_DIR / ".celery-broker"
+    _broker_dir.mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+    }
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 INFRA_CORE: dict[str, object] = {
+    # Plan tiers: request.user.plan (or the bound plan) picks the rate; None means unlimited.
+    "RATELIMIT_RATES": {
+        "api": {"free": "60/m", "pro": "600/m", "enterprise": None},
+        "demo": "5/m",
+    },
+    "RATELIMIT_DEFAULT_PLAN": "free",
     "ACCESS_LOG_SLOW_MS": 500,
     # Prometheus scrapes /metrics with "Authorization: Bearer $METRICS_TOKEN"; unset: staff only.
     "METRICS_TOKEN": env.str("METRICS_TOKEN", default="") or None,

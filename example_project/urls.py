@@ -9,5 +9,7 @@ from infra_core.errors.views import handler400, handler403, handler404, handler5
 urlpatterns = [
     path("", views.index, name="index"),
     path("admin/", admin.site.urls),
+    path("demo/task/", views.publish_task, name="demo-task"),
+    path("demo/limited/", views.limited, name="demo-limited"),
     path("", include("infra_core.urls")),
 ]

@@ -165,3 +165,44 @@ def test_worker_killed_whole_is_swept_to_dlq_then_resolved_when_redelivered(
         10,
         "swept row resolved",
     )
+
+
+def test_worker_admin_replay_runs_the_task_and_a_second_replay_is_refused(
+    start_worker: Callable[..., Worker], django_user_model: Any
+) -> None:
+    from django.test import Client
+
+    from tests.testapp.tasks import replayable
+
+    start_worker()
+    marker = uuid.uuid4().hex
+    failed = replayable.delay(marker)
+    row = dead_letter(failed.id)
+    assert row.exception_class == "builtins.RuntimeError"
+    cache.set(f"fixed:{marker}", True, 120)  # the operator fixed the downstream problem
+
+    django_user_model.objects.create_superuser("ops", "ops@example.com", "s3cret-pass!")
+    client = Client(enforce_csrf_checks=False)
+    login = client.post(
+        "/admin/login/?next=/admin/", {"username": "ops", "password": "s3cret-pass!"}
+    )
+    assert login.status_code == 302  # a real login through the admin form
+    changelist = "/admin/infra_core/deadletter/"
+    action = {"action": "replay", "_selected_action": [str(row.pk)]}
+    response = client.post(changelist, action)
+    assert response.status_code == 302
+    admin_request_id = response["X-Request-ID"]
+
+    row.refresh_from_db()
+    assert row.status == DeadLetter.Status.REPLAYED
+    assert row.replayed_by == "ops"
+    assert row.replayed_task_id and row.replayed_task_id != failed.id
+    replay_rid = wait_until(lambda: cache.get(f"replayed-ok:{marker}"), 30, "replay ran")
+    assert replay_rid == admin_request_id  # the replay carries the id of the admin request
+    assert not DeadLetter.objects.filter(task_id=row.replayed_task_id).exists()
+
+    again = client.post(changelist, action, follow=True)
+    assert "already" in again.content.decode().lower() or "not pending" in again.content.decode()
+    replayed_task_id = row.replayed_task_id
+    row.refresh_from_db()
+    assert row.replayed_task_id == replayed_task_id  # no second message

@@ -116,9 +116,9 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
             defaults={**values, "first_failed_at": failure.first_failed_at or now},
         )
         if not created:
+            values["attempts"] = max(row.attempts, attempts)  # a count never goes down
             for key, value in values.items():
                 setattr(row, key, value)
-            row.attempts = max(row.attempts, attempts)
             row.save(using=alias)
     if created:
         DLQ_RECORDED.labels(task=row.task_name).inc()

@@ -1,0 +1,130 @@
+"""Dead-letter services, payload bounds and the context receivers (no worker needed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from infra_core import context
+from infra_core.metrics.definitions import DLQ_RECORDED
+from infra_core.tasks import dlq, receivers
+from infra_core.tasks.models import DeadLetter
+from infra_core.tasks.payload import TRUNCATED, bounded_payload, bounded_text
+
+
+def test_bounded_payload_small_payload_is_kept_json_safe() -> None:
+    args, kwargs, truncated = bounded_payload((1, Decimal("2.5")), {"at": timezone.now()}, 1000)
+    assert args[0] == 1
+    assert args[1] == "Decimal('2.5')"  # repr, not a crash
+    assert "datetime" in kwargs["at"]
+    assert truncated is False
+
+
+def test_bounded_payload_large_payload_becomes_a_marker_with_size_and_head() -> None:
+    args, kwargs, truncated = bounded_payload(["x" * 5000], {}, 1024)
+    assert truncated is True
+    (marker,) = args
+    assert marker[TRUNCATED] is True
+    assert marker["bytes"] > 5000
+    assert marker["head"].startswith('[["xxx')
+    assert kwargs == {}
+    assert len(json.dumps([args, kwargs])) < 2000
+
+
+def test_bounded_payload_unrepresentable_object_is_a_marker_not_an_error() -> None:
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+    args, _, truncated = bounded_payload([Hostile()], {}, 1024)
+    assert truncated is True
+    assert "RuntimeError" in args[0]["error"]
+
+
+def test_bounded_text_keeps_head_and_tail() -> None:
+    text = "HEAD" + "." * 10_000 + "TAIL"
+    short = bounded_text(text, 1000)
+    assert short.startswith("HEAD")
+    assert short.endswith("TAIL")
+    assert "characters truncated" in short
+    assert len(short) <= 1000
+    assert bounded_text("short", 1000) == "short"
+
+
+@pytest.mark.django_db
+def test_record_is_idempotent_on_task_id() -> None:
+    before = DLQ_RECORDED.labels(task="t.idem")._value.get()
+    first = timezone.now() - timedelta(minutes=5)
+    dlq.record(dlq.Failure(task_name="t.idem", task_id="abc", attempts=2, first_failed_at=first))
+    dlq.record(dlq.Failure.from_exception(ValueError("again"), task_name="t.idem", task_id="abc"))
+    (row,) = DeadLetter.objects.filter(task_id="abc")
+    assert row.attempts == 2  # never goes down
+    assert row.exception_class == "builtins.ValueError"
+    assert row.exception_message == "again"
+    assert row.first_failed_at == first
+    assert row.last_failed_at > first
+    assert DLQ_RECORDED.labels(task="t.idem")._value.get() == before + 1
+
+
+@pytest.mark.django_db
+def test_record_truncated_payload_cannot_be_replayed(settings: object) -> None:
+    row = dlq.record(dlq.Failure(task_name="t.big", task_id="big", args=["y" * 100_000]))
+    assert row.payload_truncated is True
+    with pytest.raises(dlq.ReplayRefused, match="truncated"):
+        dlq.replay(row.pk, actor="test")
+    row.refresh_from_db()
+    assert row.status == DeadLetter.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_record_json_round_trip_keeps_times() -> None:
+    first = timezone.now() - timedelta(hours=1)
+    failure = dlq.Failure(task_name="t.json", task_id="j1", args=[1], first_failed_at=first)
+    row = dlq.record_json(json.loads(json.dumps(failure.as_json())))
+    assert row.first_failed_at == first
+    assert row.args == [1]
+
+
+@pytest.mark.django_db
+def test_discard_then_resolve_is_refused() -> None:
+    row = dlq.record(dlq.Failure(task_name="t.c", task_id="c1"))
+    dlq.discard(row.pk, actor="ops", note="duplicate")
+    with pytest.raises(dlq.DeadLetterClosed, match="discarded"):
+        dlq.resolve(row.pk, actor="ops")
+    row.refresh_from_db()
+    assert (row.status, row.note, row.replayed_by) == ("discarded", "duplicate", "ops")
+
+
+def test_publish_headers_copy_the_context_without_overwriting_explicit_ones() -> None:
+    headers = {"infra_core_plan": "explicit"}
+    with context.bind(request_id="rid-1", user_id="7", plan="pro"):
+        receivers.add_context_headers(headers=headers)
+    assert headers == {
+        "infra_core_request_id": "rid-1",
+        "infra_core_user_id": "7",
+        "infra_core_plan": "explicit",
+    }
+
+
+def test_prerun_binds_published_context_and_postrun_restores_the_previous_one() -> None:
+    class Request:
+        infra_core_request_id = "rid-from-publisher"
+        infra_core_user_id = None
+        infra_core_plan = "pro"
+        headers = None
+
+    class FakeTaskShape:  # only the attribute the receiver reads; the signal passes the task
+        request = Request()
+
+    with context.bind(request_id="worker-own"):
+        receivers.bind_task_context(task_id="t-1", task=FakeTaskShape())
+        assert context.get_request_id() == "rid-from-publisher"
+        assert context.get_plan() == "pro"
+        assert context.get_task_id() == "t-1"
+        receivers.reset_task_context(task_id="t-1")
+        assert context.get_request_id() == "worker-own"
+        assert context.get_task_id() is None

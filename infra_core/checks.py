@@ -89,4 +89,5 @@ CONCERN_CHECKS: list[str] = [
     "infra_core.metrics.checks.check_metrics",
     "infra_core.sentry.checks.check_sentry",
     "infra_core.errors.checks.check_errors",
+    "infra_core.events.checks.check_events",
 ]

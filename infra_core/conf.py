@@ -114,6 +114,11 @@ DEFAULTS: dict[str, Any] = {
     # Database alias DLQ rows and task runs are written to (a second alias on the same database
     # keeps them out of any transaction the failing code holds open).
     "DLQ_DATABASE": "default",
+    # Event bus: event name -> handlers (dotted paths or {"handler", "retry_policy", "queue"}
+    # dicts), merged with @subscribe registrations.
+    "EVENTS_HANDLERS": {},
+    # `source` stamped on published events when publish() is given none.
+    "EVENTS_SOURCE": "app",
     # --- cache (5xx) --------------------------------------------------------------------------
     # --- retention (6xx) ----------------------------------------------------------------------
     # --- env and Sentry (7xx) -----------------------------------------------------------------
@@ -247,6 +252,15 @@ class AppSettings:
     @property
     def dlq_database(self) -> str:
         return str(self.get("DLQ_DATABASE"))
+
+    @property
+    def events_handlers(self) -> object:
+        # Raw: infra_core.events.registry.parse_handlers parses it (the E42x checks use it too).
+        return self.get("EVENTS_HANDLERS")
+
+    @property
+    def events_source(self) -> str:
+        return str(self.get("EVENTS_SOURCE"))
 
     # --- health ---
     @property

@@ -114,6 +114,17 @@ BUSINESS_EVENTS = Counter(
     "Business events counted with infra_core.metrics.business_event(name).",
     ["event"],
 )
+EVENTS_PUBLISHED = Counter(
+    "infra_core_events_published_total",
+    "Events fanned out by infra_core.events.publish() (after commit), by event name.",
+    ["event"],
+)
+EVENTS_DELIVERED = Counter(
+    "infra_core_events_delivered_total",
+    "Event deliveries by event name and outcome (publisher: sent, send_failed, no_handler; "
+    "worker: success, retry, failure).",
+    ["event", "outcome"],
+)
 
 # --- observers --------------------------------------------------------------------------------
 OBSERVER_ERRORS = Counter(

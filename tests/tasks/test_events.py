@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from infra_core import context
 from infra_core.events import Event, publish, subscribe
 from infra_core.events.registry import subscriptions
 from infra_core.tasks.models import DeadLetter
+from tests.conftest import JsonLogCapture, free_port
 from tests.tasks.conftest import Worker
 from tests.testapp import events as handlers
 
@@ -182,6 +183,46 @@ def test_publish_in_rolled_back_transaction_fans_out_nothing_commit_fans_out() -
         publish(name, {}, on_commit=True)
         assert published(name) == 0  # not before the commit
     assert published(name) == 1
+
+
+@pytest.fixture
+def broken_broker() -> Iterator[None]:
+    """Make a Celery app whose broker refuses connections the current app for the test."""
+    from celery import Celery
+
+    from tests.celery_app import app
+
+    broken = Celery("broken", broker=f"redis://127.0.0.1:{free_port()}/0", set_as_current=False)
+    # Fail at once: Redis transport retries alone take about 6 s per send by default.
+    broken.conf.task_publish_retry = False
+    broken.conf.broker_transport_options = {"max_retries": 0}
+    broken.set_current()
+    try:
+        yield
+    finally:
+        app.set_current()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("broken_broker")
+def test_publish_broker_down_after_commit_logs_and_counts_send_failed(
+    json_logs: JsonLogCapture,
+) -> None:
+    before = delivered(handlers.PAID, "send_failed")
+    event = publish(handlers.PAID, {"order": 3})  # no transaction: sent (and failing) at once
+    assert delivered(handlers.PAID, "send_failed") == before + 1
+    errors = [r for r in json_logs.by_logger("infra_core.events.bus") if r["level"] == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0]["event_id"] == event.event_id
+    assert f"NOT sent to {PATH}.send_receipt" in errors[0]["message"]
+
+
+@pytest.mark.usefixtures("broken_broker")
+def test_publish_broker_down_without_on_commit_raises_to_the_caller() -> None:
+    before = delivered(handlers.PAID, "send_failed")
+    with pytest.raises(Exception, match=r"Connection refused|Error 111"):
+        publish(handlers.PAID, {"order": 4}, on_commit=False)
+    assert delivered(handlers.PAID, "send_failed") == before + 1
 
 
 # --- checks -----------------------------------------------------------------------------------

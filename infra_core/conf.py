@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_FAIL_OPEN": True,
     # Per-scope outage policy overrides: {scope: bool}.
     "RATELIMIT_SCOPE_FAIL_OPEN": {},
+    # Store blocked requests as RateLimitViolation rows (one per scope, key, plan and minute; at
+    # most one write per row per second per process). False: no database write on the 429 path.
+    "RATELIMIT_RECORD_VIOLATIONS": False,
     # Shared Redis helper: socket connect/read timeout in seconds for infra_core's own connections.
     "REDIS_SOCKET_TIMEOUT": 0.25,
     # Consecutive failures that open a Redis circuit breaker.
@@ -95,9 +98,11 @@ DEFAULTS: dict[str, Any] = {
     # --- tasks and DLQ (4xx) ------------------------------------------------------------------
     # Retries of an InfraTask that sets no policy of its own: attempts after the first one.
     "TASKS_MAX_RETRIES": 3,
-    # Backoff of those retries: base * 2**n seconds, capped, shortened by up to JITTER of itself.
+    # Seconds before the first retry; retry n waits TASKS_RETRY_BACKOFF * 2**n.
     "TASKS_RETRY_BACKOFF": 1.0,
+    # Upper bound of any retry delay, in seconds.
     "TASKS_RETRY_BACKOFF_MAX": 600.0,
+    # Each delay is shortened by a random fraction up to this (0..1): the cap stays a hard bound.
     "TASKS_RETRY_JITTER": 0.1,
     # Deliveries of one attempt (same task id and retry number) before it is dead-lettered as a
     # poison task instead of run again: a task that kills its worker stops looping.
@@ -377,6 +382,10 @@ class AppSettings:
         if scope in overrides:
             return bool(overrides[scope])
         return bool(self.get("RATELIMIT_FAIL_OPEN"))
+
+    @property
+    def ratelimit_record_violations(self) -> bool:
+        return bool(self.get("RATELIMIT_RECORD_VIOLATIONS"))
 
     @property
     def redis_socket_timeout(self) -> float:

@@ -20,6 +20,8 @@ try:  # register the deferred recorder with whichever Celery app autodiscovers t
 except ImportError:  # pragma: no cover - celery is an optional extra
     pass
 else:
+    # So a host's plain app.autodiscover_tasks() (which imports infra_core.tasks) finds them all.
+    from infra_core.events import tasks as _event_tasks  # noqa: F401
     from infra_core.tasks import recorder  # noqa: F401
 
 

@@ -19,6 +19,17 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``predicate`` every 0.1 s; return its first truthy value or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not true within {timeout}s")
+
+
 @dataclass
 class Worker:
     """A ``celery worker`` subprocess; its JSON log lines are in ``log_path``."""

@@ -22,7 +22,7 @@ from infra_core.events import Event, publish, subscribe
 from infra_core.events.registry import subscriptions
 from infra_core.tasks.models import DeadLetter
 from tests.conftest import JsonLogCapture, free_port
-from tests.tasks.conftest import Worker
+from tests.tasks.conftest import Worker, wait_until
 from tests.testapp import events as handlers
 
 PATH = "tests.testapp.events"
@@ -257,16 +257,6 @@ def test_check_events_bad_setting_reports_id_and_value(
 
 
 # --- delivery in a real worker ----------------------------------------------------------------
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not true within {timeout}s")
 
 
 def calls(handler: str, event_id: str) -> list[dict[str, Any]]:

@@ -12,19 +12,9 @@ from django.core.cache import cache
 
 from infra_core import context
 from infra_core.tasks.models import DeadLetter, TaskRun
-from tests.tasks.conftest import Worker
+from tests.tasks.conftest import Worker, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("purge_queue")]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not true within {timeout}s")
 
 
 def dead_letter(task_id: str, timeout: float = 30) -> DeadLetter:

@@ -196,3 +196,20 @@ def test_worker_admin_replay_runs_the_task_and_a_second_replay_is_refused(
     replayed_task_id = row.replayed_task_id
     row.refresh_from_db()
     assert row.replayed_task_id == replayed_task_id  # no second message
+
+
+def test_worker_chained_tasks_keep_the_publishers_request_id(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from celery import chain
+
+    from tests.testapp.tasks import note_context
+
+    start_worker()
+    marker = uuid.uuid4().hex
+    with context.bind(request_id="req-chain-7"):
+        chain(note_context.s(None, marker), note_context.s(marker), note_context.s(marker))()
+    wait_until(lambda: len(cache.keys(f"context:{marker}:*")) == 3, 30, "three chained runs")
+    seen = cache.get_many(cache.keys(f"context:{marker}:*"))
+    assert set(seen.values()) == {"req-chain-7"}
+    assert len(seen) == 3  # three task ids, one request id

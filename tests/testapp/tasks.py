@@ -59,3 +59,10 @@ def replayable(marker: str) -> str:
         raise RuntimeError(f"downstream still broken for {marker}")
     cache.set(f"replayed-ok:{marker}", context.get_request_id(), 120)
     return "ok"
+
+
+@infra_task(name="tests.note_context")
+def note_context(previous: object, marker: str) -> str:
+    """Record the request id this run sees; return it so a chained task receives it."""
+    cache.set(f"context:{marker}:{context.get_task_id()}", context.get_request_id(), 120)
+    return str(context.get_request_id())

@@ -198,6 +198,15 @@ def _scalars() -> list[checks.CheckMessage]:
                 id="infra_core.E208",
             )
         )
+    record = _value("RATELIMIT_RECORD_VIOLATIONS")
+    if not isinstance(record, bool):
+        messages.append(
+            checks.Error(
+                f"INFRA_CORE['RATELIMIT_RECORD_VIOLATIONS'] = {record!r} is not a bool.",
+                hint="Use True to store blocked requests as RateLimitViolation rows, else False.",
+                id="infra_core.E213",
+            )
+        )
     exempt = _value("RATELIMIT_EXEMPT_PATHS")
     if not isinstance(exempt, list | tuple) or not all(
         isinstance(p, str) and p.startswith("/") for p in exempt

@@ -89,6 +89,11 @@ def identity(spec: str, request: HttpRequest) -> str | None:
     return None if value is None else bounded(str(value))
 
 
+def digest(ident: str) -> str:
+    """Return the stable short hash of an identity shown in logs and violation rows."""
+    return hashlib.blake2b(ident.encode(), digest_size=6).hexdigest()
+
+
 def bounded(text: str) -> str:
     """Return ``text`` as stored in keys: hashed if long, unprintable or containing braces."""
     if len(text) > _MAX_IDENT or not text.isprintable() or "{" in text or "}" in text:

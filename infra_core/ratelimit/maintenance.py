@@ -1,13 +1,15 @@
-"""Operator actions behind ``manage.py infra_ratelimit``: reset one identity, report status."""
+"""Operator actions behind ``manage.py infra_ratelimit``: reset, status, purge violations."""
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import timezone
 
 from infra_core.conf import app_settings
 from infra_core.ratelimit.keys import bounded
@@ -66,3 +68,11 @@ def status() -> dict[str, Any]:
         info["redis"] = f"unavailable: {exc}"
     info["breaker"] = guard.breaker.state.value
     return info
+
+
+def purge_violations(older_than: timedelta, *, now: datetime | None = None) -> int:
+    """Delete RateLimitViolation rows whose last block is older than ``older_than``."""
+    from infra_core.ratelimit.models import RateLimitViolation
+
+    cutoff = (timezone.now() if now is None else now) - older_than
+    return RateLimitViolation.objects.older_than(cutoff).delete_in_batches()

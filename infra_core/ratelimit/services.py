@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
@@ -16,7 +15,7 @@ from django.http import HttpRequest
 from infra_core.conf import app_settings
 from infra_core.observe import observer_failed
 from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, Decision, LocalLimiter, redis_hit
-from infra_core.ratelimit.keys import identity
+from infra_core.ratelimit.keys import digest, identity
 from infra_core.ratelimit.plans import rate_for, resolve_plan
 from infra_core.ratelimit.rates import Rate, parse_rate
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
@@ -64,6 +63,7 @@ def decide(
     """Return the decision for ``request`` in ``scope`` (None: not limited, no Redis call)."""
     if not app_settings.ratelimit_enabled:
         return None
+    plan: str | None = None
     if rate is UNSET:
         plan = resolve_plan(request)
         parsed = rate_for(
@@ -77,11 +77,13 @@ def decide(
     if ident is None:
         return None
     decision = hit(scope, ident, parsed)
-    _record(request, decision, key, ident)
+    _record(request, decision, key, ident, plan)
     return decision
 
 
-def _record(request: HttpRequest, decision: Decision, key: str, ident: str) -> None:
+def _record(
+    request: HttpRequest, decision: Decision, key: str, ident: str, plan: str | None
+) -> None:
     django_request = getattr(request, "_request", request)
     previous = getattr(django_request, REQUEST_ATTR, None)
     if previous is None or decision.remaining <= previous.remaining:
@@ -100,11 +102,28 @@ def _record(request: HttpRequest, decision: Decision, key: str, ident: str) -> N
             scope=decision.scope,
             ratelimit_key=key,
             # A digest, not the identity: a header key may carry an API key.
-            ratelimit_key_digest=hashlib.blake2b(ident.encode(), digest_size=6).hexdigest(),
+            ratelimit_key_digest=digest(ident),
             limit=decision.limit,
             window=decision.window,
             outcome=decision.outcome,
         )
+    # Only a client over its limit is a violation: a fail-closed 429 during an outage is not.
+    if decision.outcome == "blocked" and app_settings.ratelimit_record_violations:
+        _record_violation(django_request, decision, key, ident, plan)
+
+
+def _record_violation(
+    request: HttpRequest, decision: Decision, key: str, ident: str, plan: str | None
+) -> None:
+    from infra_core.ratelimit import violations
+
+    if plan is None:  # an explicit rate skipped the resolver; the row still names the plan
+        try:
+            plan = resolve_plan(request)
+        except Exception as exc:
+            observer_failed("ratelimit_violations", exc)
+            plan = ""
+    violations.record(request, decision, key, ident, plan)
 
 
 _children: dict[tuple[str, str], Any] = {}

@@ -1,4 +1,4 @@
-"""System checks infra_core.E201-W211."""
+"""System checks infra_core.E201-E213."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_check_ratelimit_decorated_scope_missing_from_rates_errors(
     assert message is not None
     assert "'checkout'" in message.msg
     assert "checkout" in str(message.obj)
-    assert 'RATELIMIT_RATES\'][\'checkout\']' in str(message.hint)
+    assert "RATELIMIT_RATES']['checkout']" in str(message.hint)
 
 
 def test_check_ratelimit_decorated_scope_with_explicit_rate_needs_no_entry(
@@ -147,6 +147,10 @@ def test_check_ratelimit_non_bool_fail_open_errors(settings: SettingsWrapper) ->
 
 def test_check_ratelimit_bad_scope_policy_errors(settings: SettingsWrapper) -> None:
     assert _ids(settings, RATELIMIT_SCOPE_FAIL_OPEN={"upload": "closed"}) == ["infra_core.E208"]
+
+
+def test_check_ratelimit_non_bool_record_violations_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_RECORD_VIOLATIONS="yes") == ["infra_core.E213"]
 
 
 def test_check_ratelimit_relative_exempt_path_errors(settings: SettingsWrapper) -> None:

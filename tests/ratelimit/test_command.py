@@ -38,3 +38,30 @@ def test_infra_ratelimit_status_reports_redis_and_breaker() -> None:
     assert report["shared"] is True
     assert report["redis"].startswith("ok")
     assert report["breaker"] == "closed"
+
+
+@pytest.mark.django_db
+def test_infra_ratelimit_purge_violations_deletes_only_old_rows() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from infra_core.ratelimit.models import RateLimitViolation
+
+    now = timezone.now()
+    for days, scope in ((40, "old"), (1, "new")):
+        at = now - timedelta(days=days)
+        RateLimitViolation.objects.create(
+            scope=scope, key_kind="ip", key_digest="d", window_start=at, first_at=at, last_at=at
+        )
+    out = io.StringIO()
+    call_command("infra_ratelimit", "purge-violations", "--older-than", "30", stdout=out)
+    assert "purged 1 " in out.getvalue()
+    assert list(RateLimitViolation.objects.values_list("scope", flat=True)) == ["new"]
+
+
+def test_infra_ratelimit_purge_violations_rejects_negative_days() -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="days >= 0"):
+        call_command("infra_ratelimit", "purge-violations", "--older-than", "-1")

@@ -74,6 +74,8 @@ class InfraTask(Task[Any, Any]):
         if request.called_directly or request.is_eager:
             return self._run_with_policy(args, kwargs)
         started = self._track_start(args, kwargs)
+        if started is not None:
+            request.infra_core_deliveries = started.deliveries  # type: ignore[attr-defined]
         if started is not None and started.deliveries > app_settings.tasks_max_deliveries:
             self._dead_letter_poison(args, kwargs, started)
             raise Ignore()
@@ -106,13 +108,17 @@ class InfraTask(Task[Any, Any]):
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         _count(self.name, "success")
-        self._observe("task_runs", functools.partial(runs.finish, succeeded=True), task_id)
+        if app_settings.tasks_track_runs:
+            redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+            again = redelivered or getattr(self.request, "infra_core_deliveries", 1) > 1
+            self._observe("task_runs", functools.partial(runs.finish, resolve_swept=again), task_id)
 
     def on_retry(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         _count(self.name, "retry")
-        self._observe("task_runs", runs.waiting, task_id)
+        if app_settings.tasks_track_runs:
+            self._observe("task_runs", runs.waiting, task_id)
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any

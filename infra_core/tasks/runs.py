@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from infra_core.conf import app_settings
 from infra_core.tasks import dlq
@@ -54,6 +58,9 @@ def start(
         "state": TaskRun.State.RUNNING,
         "started_at": timezone.now(),
     }
+    connection = connections[alias]
+    if _can_upsert(connection):
+        return _upsert(connection, task_id=task_id, retries=retries, values=values)
     with transaction.atomic(using=alias):
         run, created = (
             TaskRun.objects.using(alias)
@@ -69,6 +76,51 @@ def start(
     return Started(deliveries=run.deliveries, first_failed_at=run.first_failed_at)
 
 
+def _can_upsert(connection: BaseDatabaseWrapper) -> bool:
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35)
+
+
+def _upsert(
+    connection: BaseDatabaseWrapper, *, task_id: str, retries: int, values: dict[str, Any]
+) -> Started:
+    # One round trip instead of the ORM's SELECT FOR UPDATE + INSERT/UPDATE in a transaction:
+    # this runs at the start of every task. SET expressions see the row as it was before.
+    meta = TaskRun._meta
+    row = {"task_id": task_id, "retries": retries, "deliveries": 1, **values}
+    names = list(row)
+    fields = {f.name: f for f in meta.concrete_fields}
+    params = [fields[name].get_db_prep_save(row[name], connection) for name in names]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    deliveries, retries_col = quote("deliveries"), quote("retries")
+    updates = ", ".join(
+        f"{quote(name)} = excluded.{quote(name)}" for name in names if name not in _KEEP
+    )
+    # Only quoted model column names are interpolated; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({quote('task_id')}) DO UPDATE SET "
+        f"{deliveries} = CASE WHEN {table}.{retries_col} = excluded.{retries_col} "
+        f"THEN {table}.{deliveries} + 1 ELSE 1 END, {updates} "
+        f"RETURNING {deliveries}, {quote('first_failed_at')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        deliveries, first_failed_at = cursor.fetchone()
+    if isinstance(first_failed_at, str):  # SQLite hands back text or a naive UTC datetime
+        first_failed_at = parse_datetime(first_failed_at)
+    if first_failed_at is not None and first_failed_at.tzinfo is None and settings.USE_TZ:
+        first_failed_at = first_failed_at.replace(tzinfo=UTC)
+    return Started(deliveries=int(deliveries), first_failed_at=first_failed_at)
+
+
+# Columns an upsert never overwrites: the key, the delivery count (computed) and the first failure.
+_KEEP = frozenset({"task_id", "deliveries", "first_failed_at"})
+
+
 def waiting(task_id: str, *, using: str | None = None) -> None:
     """Mark the run as waiting for its retry and remember when it first failed."""
     alias = using or app_settings.dlq_database
@@ -77,15 +129,16 @@ def waiting(task_id: str, *, using: str | None = None) -> None:
     runs.update(state=TaskRun.State.WAITING)
 
 
-def finish(task_id: str, *, succeeded: bool = False, using: str | None = None) -> None:
+def finish(task_id: str, *, resolve_swept: bool = False, using: str | None = None) -> None:
     """Forget the run of ``task_id`` (it succeeded or was dead-lettered).
 
-    A success also resolves the dead letter :func:`sweep` wrote if the "lost" task was
-    redelivered after all (the broker restored its message once the visibility timeout passed).
+    ``resolve_swept`` (a success of a redelivered message) also resolves the dead letter
+    :func:`sweep` wrote if the "lost" task came back after all (the broker restored its message
+    once the visibility timeout passed). First deliveries skip that query.
     """
     alias = using or app_settings.dlq_database
     TaskRun.objects.using(alias).filter(task_id=task_id).delete()
-    if succeeded:
+    if resolve_swept:
         DeadLetter.objects.using(alias).pending().filter(
             task_id=task_id, exception_class=LOST
         ).update(

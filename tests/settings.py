@@ -98,5 +98,7 @@ INFRA_CORE: dict[str, object] = json.loads(os.environ.get("INFRA_TEST_INFRA_CORE
 # Celery (tests/celery_app.py): Redis broker on its own database number, a queue per run.
 CELERY_BROKER_URL = os.environ.get("INFRA_TEST_BROKER_URL", REDIS_URL.rsplit("/", 1)[0] + "/2")
 CELERY_TASK_DEFAULT_QUEUE = f"infra-test-{RUN_ID}"
+# Workers keep their database connection across tasks (infra_core.W409); 0 = Celery's default.
+CELERY_DB_REUSE_MAX = int(os.environ.get("INFRA_TEST_DB_REUSE_MAX", "1000")) or None
 
 LOGGING = logging_config(json=True, level="INFO")

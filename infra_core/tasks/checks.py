@@ -101,6 +101,31 @@ def _database() -> list[checks.CheckMessage]:
     ]
 
 
+def _connection_reuse() -> list[checks.CheckMessage]:
+    # Celery's Django fixup closes every connection before and after each task unless
+    # CELERY_DB_REUSE_MAX is set; with a TaskRun row per task that is a new connection per task.
+    alias = _value("DLQ_DATABASE")
+    database: dict[str, Any] = settings.DATABASES.get(alias, {}) if isinstance(alias, str) else {}
+    if (
+        _value("TASKS_TRACK_RUNS") is not True
+        or not getattr(settings, "CELERY_BROKER_URL", None)
+        or getattr(settings, "CELERY_DB_REUSE_MAX", None)
+        or "sqlite" in str(database.get("ENGINE", ""))
+        or (database.get("OPTIONS") or {}).get("pool")
+    ):
+        return []
+    return [
+        checks.Warning(
+            "Celery closes database connections around every task (CELERY_DB_REUSE_MAX is "
+            "unset) and TASKS_TRACK_RUNS writes a TaskRun row per task: every InfraTask opens a "
+            "new database connection (about 8 ms per task in bench/bench_tasks.py).",
+            hint="Set CELERY_DB_REUSE_MAX = 1000, or a connection pool "
+            f"(DATABASES[{alias!r}]['OPTIONS']['pool'] = True), or TASKS_TRACK_RUNS = False.",
+            id="infra_core.W409",
+        )
+    ]
+
+
 def check_tasks(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
     """TASKS_* and DLQ_* values are usable; the default retry policy builds."""
-    return [*_scalars(), *_policy(), *_database()]
+    return [*_scalars(), *_policy(), *_database(), *_connection_reuse()]

@@ -137,7 +137,12 @@ def finish(task_id: str, *, resolve_swept: bool = False, using: str | None = Non
     once the visibility timeout passed). First deliveries skip that query.
     """
     alias = using or app_settings.dlq_database
-    TaskRun.objects.using(alias).filter(task_id=task_id).delete()
+    connection = connections[alias]
+    # One statement: QuerySet.delete() would first SELECT the rows whenever any app listens to
+    # pre/post_delete without a sender, and this runs after every task.
+    table = connection.ops.quote_name(TaskRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE task_id = %s", [task_id])  # noqa: S608
     if resolve_swept:
         DeadLetter.objects.using(alias).pending().filter(
             task_id=task_id, exception_class=LOST

@@ -53,3 +53,43 @@ def test_check_tasks_backoff_above_its_cap_errors_with_runtime_message(
 
 def test_check_tasks_non_number_jitter_errors(settings: SettingsWrapper) -> None:
     assert _ids(settings, TASKS_RETRY_JITTER="10%") == ["infra_core.E402"]
+
+
+NOT_SQLITE = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
+
+def _postgres(settings: SettingsWrapper) -> None:
+    settings.DATABASES = {
+        **settings.DATABASES,
+        "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"},
+    }
+
+
+@NOT_SQLITE
+def test_check_tasks_celery_closing_connections_warns(settings: SettingsWrapper) -> None:
+    _postgres(settings)
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/2"
+    settings.CELERY_DB_REUSE_MAX = None
+    (message,) = check_tasks()
+    assert message.id == "infra_core.W409"
+    assert "CELERY_DB_REUSE_MAX" in str(message.hint)
+
+
+@NOT_SQLITE
+@pytest.mark.parametrize(
+    "fix",
+    [
+        {"CELERY_DB_REUSE_MAX": 1000},
+        {"INFRA_CORE": {"TASKS_TRACK_RUNS": False}},
+        {"CELERY_BROKER_URL": None},
+    ],
+)
+def test_check_tasks_connection_reuse_or_no_tracking_is_quiet(
+    settings: SettingsWrapper, fix: dict[str, Any]
+) -> None:
+    _postgres(settings)
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/2"
+    settings.CELERY_DB_REUSE_MAX = None
+    for key, value in fix.items():
+        setattr(settings, key, value)
+    assert check_tasks() == []

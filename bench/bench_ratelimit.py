@@ -3,8 +3,11 @@
 All variants talk to the same Redis (``INFRA_TEST_REDIS_URL`` or 127.0.0.1:6379/0) through
 django-redis, each in its own fresh process, with a per-process key prefix that is deleted after:
 
-* ``evalsha_noop``: ``EVALSHA`` of ``return 1`` on a redis-py client: the bare round trip.
-* ``evalsha_window``: ``EVALSHA`` of infra_core's sliding-window script, called bare.
+* ``evalsha_noop``: ``EVALSHA`` of ``return 1`` through a registered redis-py ``Script``: the bare
+  round trip the issue's goal is measured against.
+* ``evalsha_noop_exec``: the same through ``client.execute_command("EVALSHA", ...)``, which is how
+  ``decide()`` calls its script (no ``Script.__call__`` overhead): the leanest redis-py round trip.
+* ``evalsha_window``: ``EVALSHA`` of infra_core's sliding-window script, called bare (``Script``).
 * ``infra``: ``infra_core.ratelimit.services.decide(request, "bench", "ip", "1000000/m")``: the
   whole decision (rate parse, key, breaker, script, metric) as the decorator/middleware run it.
 * ``peer``: ``django_ratelimit.core.is_ratelimited(request, group="bench", key="ip",
@@ -30,7 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import ratio, run_variant, time_callable
 
-VARIANTS = ["evalsha_noop", "evalsha_window", "infra", "peer", "infra_breaker_open"]
+VARIANTS = [
+    "evalsha_noop",
+    "evalsha_noop_exec",
+    "evalsha_window",
+    "infra",
+    "peer",
+    "infra_breaker_open",
+]
 REDIS_URL = os.environ.get("INFRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RATE = "1000000/m"
 
@@ -83,9 +93,12 @@ def _callable(variant: str) -> Any:
         if variant == "evalsha_noop":
             script = client.register_script("return 1")
             return lambda: script(keys=["bench"], args=[])
+        if variant == "evalsha_noop_exec":
+            sha = client.script_load("return 1")
+            return lambda: client.execute_command("EVALSHA", sha, 1, "bench")
         script = client.register_script(SLIDING_WINDOW_LUA)
         key = "bench-rl-bare:{bench}"
-        return lambda: script(keys=[key], args=[1_000_000, 60_000_000])
+        return lambda: script(keys=[key], args=[1_000_000, 60_000_000, 60_001])
     if variant == "peer":
         from django_ratelimit.core import is_ratelimited
 
@@ -136,6 +149,8 @@ def main() -> None:
             print(
                 f"{key}: infra / bare EVALSHA = {ratio(infra, bare)}, "
                 f"infra / django-ratelimit = {ratio(infra, peer)}, "
+                f"infra / bare execute_command EVALSHA = "
+                f"{ratio(infra, results['evalsha_noop_exec'][key])}, "
                 f"infra / bare EVALSHA of the same script = "
                 f"{ratio(infra, results['evalsha_window'][key])}"
             )

@@ -81,3 +81,42 @@ def test_local_limiter_key_count_is_bounded() -> None:
     for i in range(10):
         limiter.hit(f"k{i}", Rate(1, 60), now=1.0)
     assert len(limiter._logs) == 3
+
+
+def test_redis_hit_script_admissions_within_100_us_are_each_counted() -> None:
+    # A 50 µs window (script level) makes stamps expire between calls, so the same count repeats
+    # within one 100 µs tick: a member built from a rounded time would collide and count once.
+    guard = guarded("default")
+    sha = guard.client.script_load(SLIDING_WINDOW_LUA)
+    key = _key()
+    pipe = guard.client.pipeline(transaction=False)
+    for _ in range(300):
+        pipe.execute_command("EVALSHA", sha, 1, key, 1000, 50, 1000)
+        pipe.zcard(key)
+    replies = pipe.execute()
+    pairs = zip(replies[::2], replies[1::2], strict=True)
+    admitted = [(reply[1], card) for reply, card in pairs if reply[0]]
+    assert len(admitted) == 300
+    assert [count for count, _ in admitted] == [card for _, card in admitted]
+
+
+def test_redis_hit_reloads_script_redis_forgot() -> None:
+    guard = guarded("default")
+    script = guard.script(SLIDING_WINDOW_LUA)
+    real_sha = script.sha
+    script.sha = "0" * 40  # what a restarted Redis without the script looks like to the client
+    try:
+        decision = redis_hit(guard.client, script, _key(), Rate(3, 60))
+    finally:
+        script.sha = real_sha
+    assert decision.allowed and decision.remaining == 2
+
+
+def test_redis_hit_block_keeps_ttl_of_last_admission() -> None:
+    guard = guarded("default")
+    key = _key()
+    script = guard.script(SLIDING_WINDOW_LUA)
+    redis_hit(guard.client, script, key, Rate(1, 60))
+    blocked = redis_hit(guard.client, script, key, Rate(1, 60))
+    assert not blocked.allowed
+    assert 0 < guard.client.pttl(key) <= 60_001

@@ -96,6 +96,8 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Keep the worker's DB connection across tasks (Celery closes it around each one otherwise).
+CELERY_DB_REUSE_MAX = 1000
 
 INFRA_CORE: dict[str, object] = {
     # Plan tiers: request.user.plan (or the bound plan) picks the rate; None means unlimited.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from infra_core.admin_base import ReadOnlyRecordsMixin
 from infra_core.health.models import HealthTransition
 
 if TYPE_CHECKING:
@@ -16,14 +16,8 @@ else:  # ModelAdmin is not subscriptable at runtime without django-stubs-ext
 
 
 @admin.register(HealthTransition)
-class HealthTransitionAdmin(_Base):
+class HealthTransitionAdmin(ReadOnlyRecordsMixin, _Base):
     list_display = ["at", "check_name", "previous", "status", "message", "process"]
     list_filter = ["status", "check_name"]
     search_fields = ["check_name", "message"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from infra_core.admin_base import ReadOnlyRecordsMixin
 from infra_core.ratelimit.models import RateLimitViolation
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ else:  # ModelAdmin is not subscriptable at runtime without django-stubs-ext
 
 
 @admin.register(RateLimitViolation)
-class RateLimitViolationAdmin(_Base):
+class RateLimitViolationAdmin(ReadOnlyRecordsMixin, _Base):
     list_display = [
         "window_start",
         "scope",
@@ -33,12 +33,3 @@ class RateLimitViolationAdmin(_Base):
     search_fields = ["key", "key_digest", "last_request_id"]
     date_hierarchy = "window_start"
     list_select_related = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))

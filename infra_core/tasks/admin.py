@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
+from infra_core.admin_base import ReadOnlyRecordsMixin
 from infra_core.errors.exceptions import AppError
 from infra_core.tasks import dlq
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet, TaskRun
@@ -112,7 +113,7 @@ _FIELDSETS: list[tuple[str | None, list[str]]] = [
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(_DeadLetterBase):
+class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
     list_display = [
         "id",
         "task_name",
@@ -132,15 +133,7 @@ class DeadLetterAdmin(_DeadLetterBase):
     actions = ["replay", "replay_with_delay", "discard", "resolve"]
     change_form_template = "admin/infra_core/deadletter/change_form.html"
 
-    # --- permissions: read-only rows, custom permissions for the actions ---
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))
+    # --- custom permissions for the actions (rows are read-only: ReadOnlyRecordsMixin) ---
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("infra_core.replay_deadletter")
@@ -259,7 +252,7 @@ def _pks(queryset: QuerySet[DeadLetter]) -> list[int]:
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(_TaskRunBase):
+class TaskRunAdmin(ReadOnlyRecordsMixin, _TaskRunBase):
     list_display = [
         "task_name",
         "task_id",
@@ -274,12 +267,3 @@ class TaskRunAdmin(_TaskRunBase):
     list_filter = ["state", "task_name"]
     search_fields = ["task_id", "request_id", "task_name"]
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(getattr(request.user, "is_superuser", False))

@@ -25,6 +25,9 @@ def test_wheel_contains_typed_package_and_app_files(tmp_path: Path) -> None:
         "infra_core/py.typed",
         "infra_core/apps.py",
         "infra_core/migrations/__init__.py",
+        "infra_core/migrations/0002_dead_letter.py",
+        "infra_core/templates/admin/infra_core/deadletter/change_form.html",
+        "infra_core/templates/admin/infra_core/deadletter/replay_with_delay.html",
     ):
         assert required in names
     assert not any(n.startswith(("tests/", "example_project/", "bench/")) for n in names)

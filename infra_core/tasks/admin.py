@@ -59,7 +59,7 @@ class AgeFilter(admin.SimpleListFilter):
         if value == "older":
             return cast(DeadLetterQuerySet, queryset).older_than(now - _SPANS["week"][1])
         if value in _SPANS:
-            return queryset.filter(last_failed_at__gte=now - _SPANS[value][1])
+            return cast(DeadLetterQuerySet, queryset).newer_than(now - _SPANS[value][1])
         return queryset
 
 

@@ -7,9 +7,11 @@ import math
 import threading
 import time
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import caches
+from django.core.cache.backends.base import default_key_func
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 
 from infra_core.conf import app_settings
@@ -18,7 +20,7 @@ from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, Decision, LocalLimit
 from infra_core.ratelimit.keys import digest, identity
 from infra_core.ratelimit.plans import rate_for, resolve_plan
 from infra_core.ratelimit.rates import Rate, parse_rate
-from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
+from infra_core.redis import GuardedRedis, RedisUnavailable, guarded, is_redis_cache
 
 UNSET: Any = object()
 REQUEST_ATTR = "_infra_ratelimit"
@@ -38,15 +40,49 @@ def redis_key(alias: str, scope: str, ident: str, rate: Rate) -> str:
     return caches[alias].make_key(bucket(scope, ident, rate))
 
 
+class _Target(NamedTuple):
+    guard: GuardedRedis
+    script: Any
+    key_prefix: str | None  # "<KEY_PREFIX>:<VERSION>:" when the cache uses Django's key function
+
+
+# alias -> its Redis target, or None for a non-django-redis alias (counted per process). Saves the
+# settings walk, key function and script lookups of every decision; rebuilt with the guard.
+_targets: dict[str, _Target | None] = {}
+
+
+def _target(alias: str) -> _Target | None:
+    target = _targets.get(alias, UNSET)
+    if target is UNSET or (target is not None and target.guard is not guarded(alias)):
+        target = _targets[alias] = _new_target(alias)
+    return target  # type: ignore[no-any-return]
+
+
+def _new_target(alias: str) -> _Target | None:
+    if not is_redis_cache(alias):
+        return None
+    guard = guarded(alias)
+    cache = caches[alias]
+    prefix = f"{cache.key_prefix}:{cache.version}:" if cache.key_func is default_key_func else None
+    return _Target(guard, guard.script(SLIDING_WINDOW_LUA), prefix)
+
+
+def _forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
+    if setting is None or setting in {"CACHES", "INFRA_CORE"}:
+        _targets.clear()
+
+
+setting_changed.connect(_forget_targets, dispatch_uid="infra_core.ratelimit.services.targets")
+
+
 def hit(scope: str, ident: str, rate: Rate) -> Decision:
     """Count one request of ``ident`` in ``scope`` and return the decision, applying the policy."""
-    alias = app_settings.ratelimit_cache
     raw = bucket(scope, ident, rate)
-    if not is_redis_cache(alias):
+    target = _target(app_settings.ratelimit_cache)
+    if target is None:
         return LOCAL.hit(raw, rate, scope=scope)
-    guard = guarded(alias)
-    key = guard.make_key(raw)
-    script = guard.script(SLIDING_WINDOW_LUA)
+    guard, script, prefix = target
+    key = guard.make_key(raw) if prefix is None else prefix + raw
     try:
         return guard.run(lambda client: redis_hit(client, script, key, rate, scope))
     except RedisUnavailable as exc:
@@ -89,7 +125,8 @@ def _record(
     if previous is None or decision.remaining <= previous.remaining:
         setattr(django_request, REQUEST_ATTR, decision)  # headers show the tightest limit
     try:
-        _counter(decision.scope, decision.outcome).inc()
+        child = _children.get((decision.scope, decision.outcome))
+        (child or _counter(decision.scope, decision.outcome)).inc()
     except Exception as exc:  # observers never break the observed
         observer_failed("metrics", exc)
     if not decision.allowed and _first_block(decision.scope, ident, decision.window):

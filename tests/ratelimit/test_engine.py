@@ -61,6 +61,40 @@ def test_redis_key_shares_one_hash_tag_per_scope_and_identity() -> None:
     assert key.startswith(caches["default"].key_prefix)
 
 
+def test_hit_counts_in_the_bucket_redis_key_names(client_id: str) -> None:
+    hit("api", client_id, Rate(3, 60))
+    assert guarded("default").client.zcard(redis_key("default", "api", client_id, Rate(3, 60))) == 1
+
+
+def _prefixed(key: str, key_prefix: str, version: int) -> str:
+    return f"custom|{key_prefix}|{version}|{key}"
+
+
+def test_hit_honours_a_custom_key_function(settings: SettingsWrapper, client_id: str) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_FUNCTION": _prefixed},
+    }
+    hit("api", client_id, Rate(3, 60))
+    key = redis_key("default", "api", client_id, Rate(3, 60))
+    assert key.startswith("custom|")
+    try:
+        assert guarded("default").client.zcard(key) == 1
+    finally:
+        guarded("default").client.delete(key)
+
+
+def test_hit_after_redis_reset_goes_through_the_new_guard(client_id: str) -> None:
+    from infra_core import redis as infra_redis
+
+    assert hit("api", client_id, Rate(3, 60)).outcome == "allowed"
+    infra_redis.reset()
+    fresh = guarded("default")
+    for _ in range(fresh.breaker.failures):
+        fresh.breaker.record_failure()
+    assert hit("api", client_id, Rate(3, 60)).outcome == "fail_open"
+
+
 def test_hit_non_redis_cache_counts_in_process(settings: SettingsWrapper) -> None:
     settings.INFRA_CORE = {"RATELIMIT_CACHE": "local"}
     outcomes = [hit("local", "k", Rate(2, 60)).outcome for _ in range(3)]

@@ -8,6 +8,13 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
+if os.environ.get("INFRA_TEST_SENTRY_FILE"):
+    # Sentry in the worker (tests/sentry/test_celery_worker.py): a real client whose transport
+    # appends envelopes to that file. Initialised before the pool forks, as a project would.
+    from tests.sentry.file_transport import init_from_env
+
+    init_from_env()
+
 app = Celery("infra_core_tests")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(

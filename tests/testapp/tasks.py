@@ -66,3 +66,22 @@ def note_context(previous: object, marker: str) -> str:
     """Record the request id this run sees; return it so a chained task receives it."""
     cache.set(f"context:{marker}:{context.get_task_id()}", context.get_request_id(), 120)
     return str(context.get_request_id())
+
+
+@infra_task(name="tests.sentry_not_found", retry_policy=RetryPolicy(max_retries=0))
+def sentry_not_found(item_id: int) -> None:
+    """A 4xx-type failure: dead-lettered, but never a Sentry event."""
+    from infra_core.errors import NotFoundError
+
+    raise NotFoundError(details={"item_id": item_id})
+
+
+@infra_task(
+    name="tests.sentry_leaks_secret",
+    retry_policy=RetryPolicy(retry_on=(RuntimeError,), max_retries=1, base_delay=0.2, jitter=0),
+)
+def sentry_leaks_secret(user: str, *, password: str, api_token: str) -> None:
+    """Fail once (retried), then finally, with secrets in the kwargs and the message."""
+    headers = {"Authorization": f"Bearer {api_token}"}
+    logger.info("logging in %s", user, extra={"event": "test.login"})
+    raise RuntimeError(f"login failed for {user}: password={password} headers={headers}")

@@ -1,4 +1,4 @@
-"""ErrorMiddleware: render view exceptions (and 405s) as the one error envelope."""
+"""ErrorMiddleware: render view exceptions, 405s and DEBUG unknown routes as the envelope."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.signals import got_request_exception
-from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.utils.log import log_response
 
 from infra_core.errors.exceptions import AppError
@@ -33,7 +33,9 @@ def _report(request: HttpRequest, response: HttpResponseBase, exc: BaseException
     )
 
 
-def _not_allowed(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+def _convert(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    if response.status_code == 404 and request.resolver_match is None:
+        return _debug_unknown_route(request, response)
     if not isinstance(response, HttpResponseNotAllowed) or wants_html(request):
         return response
     allowed = response["Allow"]
@@ -46,6 +48,14 @@ def _not_allowed(request: HttpRequest, response: HttpResponseBase) -> HttpRespon
         {"Allow": allowed},
     )
     return render_spec(request, spec)
+
+
+def _debug_unknown_route(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    # No view was resolved: Django answered a Resolver404. In DEBUG it renders its technical 404
+    # page itself, never handler404; browsers keep that page, API clients get the envelope.
+    if not settings.DEBUG or wants_html(request):
+        return response
+    return render_spec(request, spec_for(Http404()))
 
 
 class ErrorMiddleware:
@@ -63,11 +73,11 @@ class ErrorMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        return _not_allowed(request, self.get_response(request))
+        return _convert(request, self.get_response(request))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
-        return _not_allowed(request, await get_response(request))
+        return _convert(request, await get_response(request))
 
     def process_exception(
         self, request: HttpRequest, exception: Exception

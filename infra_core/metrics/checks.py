@@ -144,6 +144,47 @@ def _unprotected_exports() -> list[Any]:
     ]
 
 
+_METRICS_MIDDLEWARE = frozenset(
+    {"infra_core.middleware.MetricsMiddleware", "infra_core.metrics.middleware.MetricsMiddleware"}
+)
+# May come before MetricsMiddleware: the request id (the metrics' logs carry it) and
+# django-prometheus's own outermost timer.
+_MAY_PRECEDE = frozenset(
+    {
+        "infra_core.middleware.RequestIDMiddleware",
+        "infra_core.request_id.middleware.RequestIDMiddleware",
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    }
+)
+
+
+def _middleware_position() -> list[Any]:
+    from django.conf import settings
+
+    order = [str(m) for m in getattr(settings, "MIDDLEWARE", None) or []]
+    index = next((i for i, m in enumerate(order) if m in _METRICS_MIDDLEWARE), None)
+    if index is None:
+        return []
+    before = [m for m in order[:index] if m not in _MAY_PRECEDE]
+    if not before:
+        return []
+    return [
+        checks.Warning(
+            f"{order[index]} is at position {index} in MIDDLEWARE, after {before}: their time "
+            "and the responses they answer themselves (redirects, 4xx) are not counted.",
+            hint="Put it right after infra_core.middleware.RequestIDMiddleware (or first).",
+            id="infra_core.W342",
+        )
+    ]
+
+
 def check_metrics(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """Token, allowlist, staff flag and multiprocess dir are usable; no open metrics route."""
-    return [*_token(), *_ips(), *_staff(), *_multiproc(), *_unprotected_exports()]
+    """Token, allowlist, staff flag, multiprocess dir, middleware order; no open metrics route."""
+    return [
+        *_token(),
+        *_ips(),
+        *_staff(),
+        *_multiproc(),
+        *_middleware_position(),
+        *_unprotected_exports(),
+    ]

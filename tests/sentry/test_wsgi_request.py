@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from tests.sentry.conftest import MemoryTransport, flush
 
@@ -48,9 +50,16 @@ def _wsgi_500() -> int:
         "wsgi.run_once": False,
     }
     statuses: list[str] = []
-    response = WSGIHandler()(environ, lambda status, headers, *a: statuses.append(status))
-    b"".join(response)
-    getattr(response, "close", lambda: None)()
+    # As Django's test Client does: the connection-recycling receivers would touch the test DB.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers, *a: statuses.append(status))
+        b"".join(response)
+        getattr(response, "close", lambda: None)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(statuses[0].split()[0])
 
 

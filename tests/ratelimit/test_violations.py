@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test import Client
+from asgiref.sync import sync_to_async
+from django.db import connection, connections
+from django.test import AsyncClient, Client
 from pytest_django.fixtures import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -107,6 +109,27 @@ def test_violation_ip_key_through_decorator_stores_the_address(
     assert statuses == [200, 429]
     row = RateLimitViolation.objects.get()
     assert (row.scope, row.key_kind, row.key) == ("byip", "ip", f"ip:{client_ip_addr}")
+
+
+@URLS
+@pytest.mark.django_db(transaction=True)
+def test_violation_async_view_block_is_recorded(settings: SettingsWrapper, client_id: str) -> None:
+    settings.INFRA_CORE = {"RATELIMIT_RECORD_VIOLATIONS": True}
+
+    async def run() -> list[int]:
+        client = AsyncClient()
+        statuses = [
+            (await client.get("/async/", headers={"X-Client": client_id})).status_code
+            for _ in range(4)
+        ]
+        # The row was written on Django's sync thread: close its connection there, or PostgreSQL
+        # cannot drop the test database.
+        await sync_to_async(connections.close_all)()
+        return statuses
+
+    assert asyncio.run(run()) == [200, 200, 200, 429]
+    row = RateLimitViolation.objects.get()
+    assert (row.scope, row.count, row.last_path) == ("async", 1, "/async/")
 
 
 @URLS

@@ -16,6 +16,15 @@ from infra_core.conf import DEFAULTS, REMOVED, suggest, user_settings
 CheckFunction = Callable[..., list[checks.CheckMessage]]
 
 
+def not_a_bool(
+    key: str, value: object, check_id: str, hint: str = "Use True or False."
+) -> list[checks.CheckMessage]:
+    """Return the one error of a boolean setting ``key`` whose ``value`` is not a bool."""
+    if isinstance(value, bool):
+        return []
+    return [checks.Error(f"INFRA_CORE[{key!r}] = {value!r} is not a bool.", hint=hint, id=check_id)]
+
+
 def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
     """INFRA_CORE is a dict; unknown keys warn with a suggestion; removed keys error."""
     raw = getattr(settings, "INFRA_CORE", {})

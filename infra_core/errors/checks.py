@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 
 MIDDLEWARE_PATH = "infra_core.middleware.ErrorMiddleware"
@@ -29,15 +30,12 @@ def _values() -> list[Any]:
                 id="infra_core.E801",
             )
         )
-    html = _conf("ERRORS_HTML_FOR_BROWSERS")
-    if not isinstance(html, bool):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['ERRORS_HTML_FOR_BROWSERS'] = {html!r} is not a bool.",
-                hint="Use True (browsers get HTML error pages) or False (always JSON).",
-                id="infra_core.E802",
-            )
-        )
+    messages += not_a_bool(
+        "ERRORS_HTML_FOR_BROWSERS",
+        _conf("ERRORS_HTML_FOR_BROWSERS"),
+        "infra_core.E802",
+        hint="Use True (browsers get HTML error pages) or False (always JSON).",
+    )
     prefixes = _conf("ERRORS_API_PREFIXES")
     if not isinstance(prefixes, list | tuple) or not all(
         isinstance(p, str) and p.startswith("/") for p in prefixes

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 
 
@@ -67,24 +68,10 @@ def _access_errors() -> list[checks.CheckMessage]:
                 id="infra_core.E303",
             )
         )
-    staff = _value("HEALTH_ALLOW_STAFF")
-    if not isinstance(staff, bool):
-        errors.append(
-            checks.Error(
-                f"INFRA_CORE['HEALTH_ALLOW_STAFF'] = {staff!r} is not a bool.",
-                hint="Use True or False.",
-                id="infra_core.E304",
-            )
-        )
-    record = _value("HEALTH_RECORD_TRANSITIONS")
-    if not isinstance(record, bool):
-        errors.append(
-            checks.Error(
-                f"INFRA_CORE['HEALTH_RECORD_TRANSITIONS'] = {record!r} is not a bool.",
-                hint="Use True or False.",
-                id="infra_core.E309",
-            )
-        )
+    errors += not_a_bool("HEALTH_ALLOW_STAFF", _value("HEALTH_ALLOW_STAFF"), "infra_core.E304")
+    errors += not_a_bool(
+        "HEALTH_RECORD_TRANSITIONS", _value("HEALTH_RECORD_TRANSITIONS"), "infra_core.E309"
+    )
     codes = _value("HEALTH_STATUS_CODES")
     valid = isinstance(codes, dict) and set(codes) <= {"healthy", "degraded", "unhealthy"}
     if not valid or not all(

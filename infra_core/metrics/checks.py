@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core import checks
 
+from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 
 MIN_TOKEN_LENGTH = 16
@@ -71,16 +72,12 @@ def _ips() -> list[Any]:
 
 
 def _staff() -> list[Any]:
-    value = _conf("METRICS_ALLOW_STAFF")
-    if isinstance(value, bool):
-        return []
-    return [
-        checks.Error(
-            f"INFRA_CORE['METRICS_ALLOW_STAFF'] = {value!r} is not a bool.",
-            hint="Use True (staff users may view /metrics) or False.",
-            id="infra_core.E342",
-        )
-    ]
+    return not_a_bool(
+        "METRICS_ALLOW_STAFF",
+        _conf("METRICS_ALLOW_STAFF"),
+        "infra_core.E342",
+        hint="Use True (staff users may view /metrics) or False.",
+    )
 
 
 def _multiproc() -> list[Any]:

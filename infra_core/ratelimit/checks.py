@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
+from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 from infra_core.ratelimit import decorators, keys
 from infra_core.ratelimit.plans import validate_rates
@@ -178,14 +179,7 @@ def _rules() -> list[checks.CheckMessage]:
 def _scalars() -> list[checks.CheckMessage]:
     messages: list[checks.CheckMessage] = []
     for key in ("RATELIMIT_ENABLED", "RATELIMIT_FAIL_OPEN"):
-        if not isinstance(_value(key), bool):
-            messages.append(
-                checks.Error(
-                    f"INFRA_CORE[{key!r}] = {_value(key)!r} is not a bool.",
-                    hint="Use True or False.",
-                    id="infra_core.E208",
-                )
-            )
+        messages += not_a_bool(key, _value(key), "infra_core.E208")
     overrides = _value("RATELIMIT_SCOPE_FAIL_OPEN")
     if not isinstance(overrides, Mapping) or not all(
         isinstance(v, bool) for v in overrides.values()
@@ -198,15 +192,12 @@ def _scalars() -> list[checks.CheckMessage]:
                 id="infra_core.E208",
             )
         )
-    record = _value("RATELIMIT_RECORD_VIOLATIONS")
-    if not isinstance(record, bool):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['RATELIMIT_RECORD_VIOLATIONS'] = {record!r} is not a bool.",
-                hint="Use True to store blocked requests as RateLimitViolation rows, else False.",
-                id="infra_core.E213",
-            )
-        )
+    messages += not_a_bool(
+        "RATELIMIT_RECORD_VIOLATIONS",
+        _value("RATELIMIT_RECORD_VIOLATIONS"),
+        "infra_core.E213",
+        hint="Use True to store blocked requests as RateLimitViolation rows, else False.",
+    )
     exempt = _value("RATELIMIT_EXEMPT_PATHS")
     if not isinstance(exempt, list | tuple) or not all(
         isinstance(p, str) and p.startswith("/") for p in exempt

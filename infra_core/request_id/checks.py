@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
+from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110 field-name
@@ -28,15 +29,12 @@ def check_request_id(app_configs: Sequence[Any] | None = None, **kwargs: Any) ->
                 id="infra_core.E101",
             )
         )
-    trust = conf.get("REQUEST_ID_TRUST_INCOMING", DEFAULTS["REQUEST_ID_TRUST_INCOMING"])
-    if not isinstance(trust, bool):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['REQUEST_ID_TRUST_INCOMING'] = {trust!r} is not a bool.",
-                hint="Use True (accept well-formed incoming ids) or False (always generate).",
-                id="infra_core.E102",
-            )
-        )
+    messages += not_a_bool(
+        "REQUEST_ID_TRUST_INCOMING",
+        conf.get("REQUEST_ID_TRUST_INCOMING", DEFAULTS["REQUEST_ID_TRUST_INCOMING"]),
+        "infra_core.E102",
+        hint="Use True (accept well-formed incoming ids) or False (always generate).",
+    )
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
     if MIDDLEWARE_PATH in middleware and middleware.index(MIDDLEWARE_PATH) != 0:
         messages.append(

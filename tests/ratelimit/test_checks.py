@@ -9,6 +9,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from infra_core.ratelimit import decorators, rate_limit
 from infra_core.ratelimit.checks import check_ratelimit
+from tests.ratelimit import views  # noqa: F401 - register its decorators before DECLARED is cleared
 
 
 @pytest.fixture(autouse=True)

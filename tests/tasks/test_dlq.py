@@ -128,3 +128,15 @@ def test_prerun_binds_published_context_and_postrun_restores_the_previous_one() 
         receivers.reset_task_context(task_id="t-1")
         assert context.get_request_id() == "worker-own"
         assert context.get_task_id() is None
+
+
+@pytest.mark.django_db
+def test_sweep_lost_runs_task_dead_letters_stale_runs() -> None:
+    from infra_core.tasks import runs
+    from infra_core.tasks.recorder import sweep_lost_runs
+
+    runs.start(task_id="lost-1", task_name="t.lost", retries=0, args=[], kwargs={}, queue="q",
+               request_id="r", worker="w:1")  # fmt: skip
+    assert sweep_lost_runs.apply(kwargs={"older_than": 3600}).get() == 0
+    assert sweep_lost_runs.apply(kwargs={"older_than": 0}).get() == 1
+    assert DeadLetter.objects.get(task_id="lost-1").exception_class == runs.LOST

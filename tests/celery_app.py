@@ -28,6 +28,6 @@ app.conf.update(
         "visibility_timeout": float(os.environ.get("INFRA_TEST_VISIBILITY_TIMEOUT", "30"))
     },
 )
-app.autodiscover_tasks(["infra_core", "infra_core.events", "tests.testapp"])
+app.autodiscover_tasks(["infra_core", "tests.testapp"])  # as a host project would
 
 QUEUE: str = app.conf.task_default_queue

@@ -54,6 +54,11 @@ DEFAULTS: dict[str, Any] = {
     # Store blocked requests as RateLimitViolation rows (one per scope, key, plan and minute; at
     # most one write per row per second per process). False: no database write on the 429 path.
     "RATELIMIT_RECORD_VIOLATIONS": False,
+    # Redis algorithm: "log" (exact sliding log, one sorted-set entry per admitted request) or
+    # "counter" (sliding-window counter: O(1) memory, up to 2x the limit in a worst-case window).
+    "RATELIMIT_ALGORITHM": "log",
+    # Per-scope algorithm overrides: {scope: "log" | "counter"}.
+    "RATELIMIT_SCOPE_ALGORITHM": {},
     # Shared Redis helper: socket connect/read timeout in seconds for infra_core's own connections.
     "REDIS_SOCKET_TIMEOUT": 0.25,
     # Consecutive failures that open a Redis circuit breaker.
@@ -386,6 +391,14 @@ class AppSettings:
     @property
     def ratelimit_record_violations(self) -> bool:
         return bool(self.get("RATELIMIT_RECORD_VIOLATIONS"))
+
+    @property
+    def ratelimit_algorithm(self) -> str:
+        return str(self.get("RATELIMIT_ALGORITHM"))
+
+    @property
+    def ratelimit_scope_algorithm(self) -> dict[str, str]:
+        return dict(self.get("RATELIMIT_SCOPE_ALGORITHM"))
 
     @property
     def redis_socket_timeout(self) -> float:

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from infra_core.checks import not_a_bool
 from infra_core.conf import DEFAULTS, user_settings
 from infra_core.ratelimit import decorators, keys
+from infra_core.ratelimit.engine import ALGORITHM_HINT, parse_algorithm
 from infra_core.ratelimit.plans import validate_rates
 from infra_core.ratelimit.rates import HINT as RATE_HINT
 from infra_core.ratelimit.rates import parse_rate
@@ -43,6 +44,8 @@ def _rates() -> list[checks.CheckMessage]:
     if messages or not isinstance(rates, Mapping):
         return messages
     for scope, entry in rates.items():
+        if _algorithm_of(scope) == "counter":
+            continue  # two counters per key, whatever the limit
         values = entry.values() if isinstance(entry, Mapping) else [entry]
         for value in values:
             rate = parse_rate(value)
@@ -52,10 +55,41 @@ def _rates() -> list[checks.CheckMessage]:
                         f"RATELIMIT_RATES[{scope!r}] allows {rate.limit} requests per window; "
                         "the sliding log keeps one entry per admitted request per key.",
                         hint="Use a shorter window with a proportional count, e.g. 1000/6s "
-                        "instead of 10000/m.",
+                        'instead of 10000/m, or RATELIMIT_SCOPE_ALGORITHM = {scope: "counter"}.',
                         id="infra_core.W203",
                     )
                 )
+    return messages
+
+
+def _algorithm_of(scope: str) -> object:
+    overrides = _value("RATELIMIT_SCOPE_ALGORITHM")
+    if isinstance(overrides, Mapping) and scope in overrides:
+        return overrides[scope]
+    return _value("RATELIMIT_ALGORITHM")
+
+
+def _algorithm_error(name: str, problem: str) -> checks.CheckMessage:
+    return checks.Error(f"INFRA_CORE{name}: {problem}.", hint=ALGORITHM_HINT, id="infra_core.E214")
+
+
+def _algorithms() -> list[checks.CheckMessage]:
+    named: list[tuple[str, object]] = [("['RATELIMIT_ALGORITHM']", _value("RATELIMIT_ALGORITHM"))]
+    overrides = _value("RATELIMIT_SCOPE_ALGORITHM")
+    if not isinstance(overrides, Mapping):
+        problem = f"{overrides!r} is not a dict of scope -> algorithm"
+        return [*_algorithms_of(named), _algorithm_error("['RATELIMIT_SCOPE_ALGORITHM']", problem)]
+    named += [(f"['RATELIMIT_SCOPE_ALGORITHM'][{s!r}]", v) for s, v in overrides.items()]
+    return _algorithms_of(named)
+
+
+def _algorithms_of(named: list[tuple[str, object]]) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for name, value in named:
+        try:
+            parse_algorithm(value)  # the parser the runtime uses
+        except ValueError as exc:
+            messages.append(_algorithm_error(name, str(exc)))
     return messages
 
 
@@ -259,6 +293,7 @@ def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
     return [
         *_rates(),
         *_cache(),
+        *_algorithms(),
         *_resolver(),
         *_rules(),
         *_declared_scopes(),

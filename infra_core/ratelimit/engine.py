@@ -1,8 +1,10 @@
 """The sliding-window decision: one atomic Lua script on Redis, or an in-process fallback.
 
-The window is a sliding log: a sorted set of the admitted requests' Redis ``TIME`` stamps (µs).
-A request is admitted while fewer than ``limit`` stamps are younger than ``window``, so the count
-is exact at every instant (no fixed-window 2x burst) and app-server clocks never matter.
+The default window is a sliding log: a sorted set of the admitted requests' Redis ``TIME``
+stamps (µs). A request is admitted while fewer than ``limit`` stamps are younger than
+``window``, so the count is exact at every instant (no fixed-window 2x burst) and app-server
+clocks never matter. The sliding-window counter (``RATELIMIT_ALGORITHM = "counter"``) trades
+that exactness for O(1) memory per key.
 """
 
 from __future__ import annotations
@@ -40,6 +42,85 @@ end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return {1, count + 1, oldest[2] + window - now}
 """
+
+
+# The sliding-window COUNTER (RATELIMIT_ALGORITHM = "counter"): O(1) memory per key, an estimate
+# across window boundaries (docs/ratelimit.md derives the bound). KEYS[1] is one hash holding both
+# fixed-window counters: w = index of the current window (Redis TIME // window), c = its count,
+# p = the previous window's count. One declared key, not one per window: a per-window key name
+# depends on TIME, known only inside the script, and Redis Cluster wants every key in KEYS.
+# ARGV: limit, window in µs, TTL in ms (2 windows + 1 ms), and, for tests only, "now" in µs.
+# estimate = p * (time left in this window) / window + c; admit while estimate < limit.
+# Returns {allowed, floor(estimate) after this request (limit when blocked), µs until a slot
+# frees (blocked: until the estimate first drops below limit, i.e. the exact Retry-After)}.
+# The TTL is set when a window's first admission writes the hash: that admission is at or after
+# the window start, so 2 windows from it outlive the next window, where c still counts as p.
+SLIDING_COUNTER_LUA = """
+local key = KEYS[1]
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local now
+if ARGV[4] then
+  now = tonumber(ARGV[4])
+else
+  local t = redis.call('TIME')
+  now = t[1] * 1000000 + t[2]
+end
+local idx = math.floor(now / window)
+local left = window - (now - idx * window)
+local h = redis.call('HMGET', key, 'w', 'c', 'p')
+local cur = tonumber(h[2]) or 0
+local prev = tonumber(h[3]) or 0
+local same = tonumber(h[1]) == idx
+if not same then
+  if tonumber(h[1]) == idx - 1 then prev = cur else prev = 0 end
+  cur = 0
+end
+local weighted = prev * left / window
+if weighted + cur >= limit then
+  if cur < limit then
+    return {0, limit, math.floor(left - (limit - cur) * window / prev) + 1}
+  end
+  return {0, limit, math.floor(left + window - limit * window / cur) + 1}
+end
+cur = cur + 1
+if same then
+  redis.call('HINCRBY', key, 'c', 1)
+else
+  redis.call('HSET', key, 'w', idx, 'c', cur, 'p', prev)
+  redis.call('PEXPIRE', key, ARGV[3])
+end
+local f = math.floor(weighted)
+if f >= 1 then
+  return {1, f + cur, math.floor(left - f * window / prev) + 1}
+end
+return {1, cur, left}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithm:
+    """A Redis decision script and how its keys are named and kept."""
+
+    name: str
+    lua: str
+    ttl_windows: int  # key TTL, in windows (+ 1 ms)
+    suffix: str  # appended to the bucket name: switching algorithms never meets the other's type
+
+
+ALGORITHMS = {
+    "log": Algorithm("log", SLIDING_WINDOW_LUA, 1, ""),
+    "counter": Algorithm("counter", SLIDING_COUNTER_LUA, 2, ":c"),
+}
+ALGORITHM_HINT = 'Use "log" (exact sliding log, the default) or "counter" (O(1) sliding counter).'
+
+
+def parse_algorithm(value: object) -> Algorithm:
+    """Return the algorithm named ``value``; raise ValueError naming a bad value."""
+    try:
+        return ALGORITHMS[value]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise ValueError(f"{value!r} is not a rate-limit algorithm") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +170,14 @@ def evalsha(client: Any, *args: Any) -> Any:
         pool.release(conn)
 
 
-def redis_hit(client: Any, script: Any, key: str, rate: Rate, scope: str = "") -> Decision:
+def redis_hit(
+    client: Any, script: Any, key: str, rate: Rate, scope: str = "", ttl_windows: int = 1
+) -> Decision:
     """Run one decision for ``key`` on Redis (one EVALSHA round trip).
 
     ``script`` is a registered redis-py Script: only its ``sha`` and text are used.
     """
-    args = (key, rate.limit, rate.window * 1_000_000, rate.window * 1000 + 1)
+    args = (key, rate.limit, rate.window * 1_000_000, rate.window * 1000 * ttl_windows + 1)
     try:
         allowed, count, reset_us = evalsha(client, script.sha, 1, *args)
     except Exception as exc:

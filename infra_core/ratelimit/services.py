@@ -16,7 +16,13 @@ from django.http import HttpRequest
 
 from infra_core.conf import app_settings
 from infra_core.observe import observer_failed
-from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, Decision, LocalLimiter, redis_hit
+from infra_core.ratelimit.engine import (
+    Algorithm,
+    Decision,
+    LocalLimiter,
+    parse_algorithm,
+    redis_hit,
+)
 from infra_core.ratelimit.keys import digest, identity
 from infra_core.ratelimit.plans import rate_for, resolve_plan
 from infra_core.ratelimit.rates import Rate, parse_rate
@@ -35,14 +41,15 @@ def bucket(scope: str, ident: str, rate: Rate) -> str:
     return f"rl:{{{scope}:{ident}}}:{rate.limit}/{rate.window}"
 
 
-def redis_key(alias: str, scope: str, ident: str, rate: Rate) -> str:
+def redis_key(alias: str, scope: str, ident: str, rate: Rate, algorithm: str = "log") -> str:
     """Return the Redis key of a bucket (the cache's KEY_PREFIX and version applied)."""
-    return caches[alias].make_key(bucket(scope, ident, rate))
+    return caches[alias].make_key(bucket(scope, ident, rate) + parse_algorithm(algorithm).suffix)
 
 
 class _Target(NamedTuple):
     guard: GuardedRedis
-    script: Any
+    default: tuple[Algorithm, Any]  # RATELIMIT_ALGORITHM and its registered script
+    scopes: dict[str, tuple[Algorithm, Any]]  # RATELIMIT_SCOPE_ALGORITHM overrides
     key_prefix: str | None  # "<KEY_PREFIX>:<VERSION>:" when the cache uses Django's key function
 
 
@@ -64,7 +71,13 @@ def _new_target(alias: str) -> _Target | None:
     guard = guarded(alias)
     cache = caches[alias]
     prefix = f"{cache.key_prefix}:{cache.version}:" if cache.key_func is default_key_func else None
-    return _Target(guard, guard.script(SLIDING_WINDOW_LUA), prefix)
+
+    def pair(name: object) -> tuple[Algorithm, Any]:
+        algorithm = parse_algorithm(name)
+        return algorithm, guard.script(algorithm.lua)
+
+    scopes = {scope: pair(name) for scope, name in app_settings.ratelimit_scope_algorithm.items()}
+    return _Target(guard, pair(app_settings.ratelimit_algorithm), scopes, prefix)
 
 
 def _forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
@@ -81,10 +94,13 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     target = _target(app_settings.ratelimit_cache)
     if target is None:
         return LOCAL.hit(raw, rate, scope=scope)
-    guard, script, prefix = target
-    key = guard.make_key(raw) if prefix is None else prefix + raw
+    guard, default, scopes, prefix = target
+    algorithm, script = scopes.get(scope, default) if scopes else default
+    name = raw + algorithm.suffix
+    key = guard.make_key(name) if prefix is None else prefix + name
+    ttl = algorithm.ttl_windows
     try:
-        return guard.run(lambda client: redis_hit(client, script, key, rate, scope))
+        return guard.run(lambda client: redis_hit(client, script, key, rate, scope, ttl))
     except RedisUnavailable as exc:
         if app_settings.ratelimit_fail_open(scope):
             decision = FALLBACK.hit(raw, rate, scope=scope)

@@ -1,4 +1,4 @@
-"""System checks infra_core.E201-E213."""
+"""System checks infra_core.E201-E214."""
 
 from __future__ import annotations
 
@@ -181,3 +181,39 @@ def test_check_ratelimit_middleware_before_auth_warns(settings: SettingsWrapper)
 def test_check_ratelimit_middleware_after_auth_is_clean(settings: SettingsWrapper) -> None:
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.RateLimitMiddleware"]
     assert _ids(settings) == []
+
+
+def test_check_ratelimit_counter_algorithm_is_clean(settings: SettingsWrapper) -> None:
+    overrides = {"upload": "log"}
+    assert _ids(settings, RATELIMIT_ALGORITHM="counter", RATELIMIT_SCOPE_ALGORITHM=overrides) == []
+
+
+def test_check_ratelimit_unknown_algorithm_errors_with_value(settings: SettingsWrapper) -> None:
+    settings.INFRA_CORE = {"RATELIMIT_RATES": {"api": "100/m"}, "RATELIMIT_ALGORITHM": "gcra"}
+    (message,) = check_ratelimit()
+    assert message.id == "infra_core.E214"
+    assert "RATELIMIT_ALGORITHM" in message.msg and "'gcra'" in message.msg
+    assert '"counter"' in str(message.hint)
+
+
+def test_check_ratelimit_bad_scope_algorithm_names_the_scope(settings: SettingsWrapper) -> None:
+    settings.INFRA_CORE = {
+        "RATELIMIT_RATES": {"api": "100/m"},
+        "RATELIMIT_SCOPE_ALGORITHM": {"api": "counter", "upload": "Counter"},
+    }
+    (message,) = check_ratelimit()
+    assert message.id == "infra_core.E214"
+    assert "['upload']" in message.msg and "'Counter'" in message.msg
+
+
+def test_check_ratelimit_scope_algorithm_not_dict_errors(settings: SettingsWrapper) -> None:
+    assert _ids(settings, RATELIMIT_SCOPE_ALGORITHM=["counter"]) == ["infra_core.E214"]
+
+
+def test_check_ratelimit_huge_limit_on_counter_scope_is_silent(settings: SettingsWrapper) -> None:
+    rates = {"api": "50000/m", "upload": "50000/m"}
+    overrides = {"upload": "counter"}
+    assert _ids(settings, RATELIMIT_RATES=rates, RATELIMIT_SCOPE_ALGORITHM=overrides) == [
+        "infra_core.W203"
+    ]
+    assert _ids(settings, RATELIMIT_RATES=rates, RATELIMIT_ALGORITHM="counter") == []

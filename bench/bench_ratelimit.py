@@ -8,8 +8,10 @@ django-redis, each in its own fresh process, with a per-process key prefix that 
 * ``evalsha_noop_exec``: the same through ``client.execute_command("EVALSHA", ...)``, which is how
   ``decide()`` calls its script (no ``Script.__call__`` overhead): the leanest redis-py round trip.
 * ``evalsha_window``: ``EVALSHA`` of infra_core's sliding-window script, called bare (``Script``).
+* ``evalsha_counter``: the same for the sliding-window counter script.
 * ``infra``: ``infra_core.ratelimit.services.decide(request, "bench", "ip", "1000000/m")``: the
   whole decision (rate parse, key, breaker, script, metric) as the decorator/middleware run it.
+* ``infra_counter``: the same ``decide`` with ``RATELIMIT_ALGORITHM = "counter"``.
 * ``peer``: ``django_ratelimit.core.is_ratelimited(request, group="bench", key="ip",
   rate="1000000/m", increment=True)``.
 * ``infra_breaker_open``: ``decide`` while the alias points at a closed port and the breaker is
@@ -37,7 +39,9 @@ VARIANTS = [
     "evalsha_noop",
     "evalsha_noop_exec",
     "evalsha_window",
+    "evalsha_counter",
     "infra",
+    "infra_counter",
     "peer",
     "infra_breaker_open",
 ]
@@ -73,7 +77,10 @@ def configure(variant: str) -> str:
             }
         },
         RATELIMIT_USE_CACHE="default",
-        INFRA_CORE={"REDIS_BREAKER_COOLDOWN": 3600.0},
+        INFRA_CORE={
+            "REDIS_BREAKER_COOLDOWN": 3600.0,
+            "RATELIMIT_ALGORITHM": "counter" if variant == "infra_counter" else "log",
+        },
         USE_TZ=True,
     )
     django.setup()
@@ -87,7 +94,7 @@ def _callable(variant: str) -> Any:
     if variant.startswith("evalsha"):
         from django_redis import get_redis_connection
 
-        from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA
+        from infra_core.ratelimit.engine import SLIDING_COUNTER_LUA, SLIDING_WINDOW_LUA
 
         client = get_redis_connection("default")
         if variant == "evalsha_noop":
@@ -96,8 +103,11 @@ def _callable(variant: str) -> Any:
         if variant == "evalsha_noop_exec":
             sha = client.script_load("return 1")
             return lambda: client.execute_command("EVALSHA", sha, 1, "bench")
-        script = client.register_script(SLIDING_WINDOW_LUA)
         key = "bench-rl-bare:{bench}"
+        if variant == "evalsha_counter":
+            counter = client.register_script(SLIDING_COUNTER_LUA)
+            return lambda: counter(keys=[key + ":c"], args=[1_000_000, 60_000_000, 120_001])
+        script = client.register_script(SLIDING_WINDOW_LUA)
         return lambda: script(keys=[key], args=[1_000_000, 60_000_000, 60_001])
     if variant == "peer":
         from django_ratelimit.core import is_ratelimited
@@ -124,7 +134,7 @@ def measure_variant(variant: str) -> dict[str, Any]:
         client = get_redis_connection("default")
         for key in client.scan_iter(match=f"{prefix}*", count=1000):
             client.delete(key)
-        client.delete("bench-rl-bare:{bench}")
+        client.delete("bench-rl-bare:{bench}", "bench-rl-bare:{bench}:c")
     return {"variant": variant, **stats}
 
 
@@ -145,15 +155,17 @@ def main() -> None:
         for name, r in results.items():
             print(f"| {name} | {r['fast_us']} | {r['median_us']} | {r['p50_us']} / {r['p99_us']} |")
         for key in ("fast_us", "median_us"):
-            infra, bare, peer = (results[v][key] for v in ("infra", "evalsha_noop", "peer"))
-            print(
-                f"{key}: infra / bare EVALSHA = {ratio(infra, bare)}, "
-                f"infra / django-ratelimit = {ratio(infra, peer)}, "
-                f"infra / bare execute_command EVALSHA = "
-                f"{ratio(infra, results['evalsha_noop_exec'][key])}, "
-                f"infra / bare EVALSHA of the same script = "
-                f"{ratio(infra, results['evalsha_window'][key])}"
-            )
+            bare, peer = results["evalsha_noop"][key], results["peer"][key]
+            for name, own in (("infra", "evalsha_window"), ("infra_counter", "evalsha_counter")):
+                infra = results[name][key]
+                print(
+                    f"{key}: {name} / bare EVALSHA = {ratio(infra, bare)}, "
+                    f"{name} / django-ratelimit = {ratio(infra, peer)}, "
+                    f"{name} / bare execute_command EVALSHA = "
+                    f"{ratio(infra, results['evalsha_noop_exec'][key])}, "
+                    f"{name} / bare EVALSHA of the same script = "
+                    f"{ratio(infra, results[own][key])}"
+                )
     print(json.dumps(rounds))
 
 

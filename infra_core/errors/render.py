@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -15,7 +15,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.http.request import MediaType
 from django.utils.html import escape
 
 from infra_core.conf import app_settings
@@ -52,34 +51,9 @@ def wants_html(request: HttpRequest) -> bool:
 
 def prefers_html(request: HttpRequest) -> bool:
     """Return True if the Accept header ranks an HTML type above JSON (q-values honoured)."""
-    accept = request.headers.get("Accept", "")
-    if not accept.strip():
+    if not request.headers.get("Accept", "").strip():
         return False  # no preference: APIs and tools get JSON
-    if hasattr(request, "get_preferred_type"):  # Django >= 5.2
-        preferred = request.get_preferred_type(_OFFERED)
-    else:
-        preferred = preferred_type(accept, _OFFERED)
-    return preferred in _HTML_TYPES
-
-
-def preferred_type(accept: str, offered: Sequence[str]) -> str | None:
-    """Return the first of ``offered`` the highest-q Accept range matches (Django < 5.2)."""
-    ranked: list[tuple[float, int, MediaType]] = []
-    for index, token in enumerate(accept.split(",")):
-        if not token.strip():
-            continue
-        accepted = MediaType(token)
-        try:
-            quality = float(accepted.params.get("q", 1))
-        except ValueError:
-            quality = 1.0  # as Django 5.2: an unreadable q is ignored
-        if quality > 0:
-            ranked.append((-quality, index, accepted))
-    for _, _, accepted in sorted(ranked, key=lambda item: item[:2]):
-        for media_type in offered:
-            if accepted.match(media_type):
-                return media_type
-    return None
+    return request.get_preferred_type(_OFFERED) in _HTML_TYPES
 
 
 def _validation_details(exc: DjangoValidationError) -> dict[str, Any]:

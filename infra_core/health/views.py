@@ -11,6 +11,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -21,13 +22,6 @@ from infra_core.health.runner import Report
 from infra_core.health.services import detail, get_report
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-try:  # Django >= 5.1: probes must answer without a login under LoginRequiredMiddleware
-    from django.contrib.auth.decorators import login_not_required
-except ImportError:  # pragma: no cover - Django 4.2
-
-    def login_not_required(view_func: F) -> F:
-        return view_func
 
 
 def probe(view: F) -> F:

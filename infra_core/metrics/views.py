@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -13,15 +11,6 @@ from infra_core.errors.envelope import error_response
 from infra_core.logging.events import log_security_event
 from infra_core.metrics.access import Access, check_access
 from infra_core.metrics.exposition import render
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-try:  # Django >= 5.1: exempt from LoginRequiredMiddleware (the view has its own access rules)
-    from django.contrib.auth.decorators import login_not_required
-except ImportError:  # pragma: no cover - Django 4.2
-
-    def login_not_required(view_func: F) -> F:
-        return view_func
 
 
 @login_not_required

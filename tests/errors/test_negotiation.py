@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from infra_core.errors.render import preferred_type
-
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 HTML, JSON = "text/html", "application/json"
 
@@ -48,10 +46,3 @@ def test_negotiation_api_prefix_answers_json_whatever_accept(
     headers = {} if accept is None else {"Accept": accept}
     response = Client().get("/api/raise/http404/", headers=headers)
     assert response["Content-Type"] == JSON
-
-
-@pytest.mark.parametrize(("accept", "expected"), [c for c in CASES if c[0]])
-def test_negotiation_fallback_before_django_52_agrees(accept: str, expected: str) -> None:
-    offered = ("application/json", "application/problem+json", "text/html", "application/xhtml+xml")
-    chosen = preferred_type(accept, offered)
-    assert (HTML if chosen in offered[2:] else JSON) == expected

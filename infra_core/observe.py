@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 logger = logging.getLogger("infra_core.observe")
 
 _lock = threading.Lock()
 _last_logged: dict[str, float] = {}
 LOG_INTERVAL_SECONDS = 60.0
+
+
+def inc(counter: Any, **labels: str) -> None:
+    """Add one to ``counter`` (its ``labels`` child); report a metrics failure, never raise it."""
+    try:
+        (counter.labels(**labels) if labels else counter).inc()
+    except Exception as exc:  # observers never break the observed
+        observer_failed("metrics", exc)
 
 
 def observer_failed(component: str, exc: BaseException, *, now: float | None = None) -> None:

@@ -17,3 +17,25 @@ def test_observer_failed_counts_every_time_logs_once_a_minute(caplog) -> None:
     assert _count("unit-observer") == before + 3
     logged = [r for r in caplog.records if "unit-observer" in r.getMessage()]
     assert len(logged) == 2
+
+
+def test_inc_counts_the_labelled_child() -> None:
+    from prometheus_client import CollectorRegistry, Counter
+
+    from infra_core.observe import inc
+
+    counter = Counter("unit_inc_total", "unit", ["kind"], registry=CollectorRegistry())
+    inc(counter, kind="a")
+    inc(counter, kind="a")
+    assert counter.labels(kind="a")._value.get() == 2
+
+
+def test_inc_failing_metric_is_counted_not_raised() -> None:
+    from prometheus_client import CollectorRegistry, Counter
+
+    from infra_core.observe import inc
+
+    counter = Counter("unit_inc_bad_total", "unit", ["kind"], registry=CollectorRegistry())
+    before = _count("metrics")
+    inc(counter, wrong_label="x")  # prometheus_client raises ValueError for an unknown label
+    assert _count("metrics") == before + 1

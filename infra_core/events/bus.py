@@ -13,7 +13,8 @@ from infra_core.conf import app_settings
 from infra_core.events.event import Event
 from infra_core.events.registry import Subscription, subscriptions
 from infra_core.metrics.definitions import EVENTS_DELIVERED, EVENTS_PUBLISHED
-from infra_core.observe import observer_failed
+from infra_core.metrics.events import event_label
+from infra_core.observe import inc
 
 logger = logging.getLogger(__name__)
 
@@ -81,14 +82,8 @@ def _fan_out(
 
 
 def _count_published(name: str) -> None:
-    try:
-        EVENTS_PUBLISHED.labels(event=name).inc()
-    except Exception as exc:
-        observer_failed("metrics", exc)
+    inc(EVENTS_PUBLISHED, event=event_label(name))
 
 
 def _count(name: str, outcome: str) -> None:
-    try:
-        EVENTS_DELIVERED.labels(event=name, outcome=outcome).inc()
-    except Exception as exc:
-        observer_failed("metrics", exc)
+    inc(EVENTS_DELIVERED, event=event_label(name), outcome=outcome)

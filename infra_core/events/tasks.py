@@ -14,7 +14,8 @@ from django.utils.module_loading import import_string
 from infra_core.events.event import Event
 from infra_core.events.registry import find
 from infra_core.metrics.definitions import EVENTS_DELIVERED
-from infra_core.observe import observer_failed
+from infra_core.metrics.events import event_label
+from infra_core.observe import inc, observer_failed
 from infra_core.tasks.base import InfraTask
 from infra_core.tasks.policy import RetryPolicy
 
@@ -66,10 +67,7 @@ def _target(args: Any) -> tuple[str, str]:
 
 
 def _count(args: Any, outcome: str) -> None:
-    try:
-        EVENTS_DELIVERED.labels(event=_target(args)[1] or "unknown", outcome=outcome).inc()
-    except Exception as exc:
-        observer_failed("metrics", exc)
+    inc(EVENTS_DELIVERED, event=event_label(_target(args)[1]), outcome=outcome)
 
 
 @shared_task(name=TASK_NAME, bind=True, base=EventDelivery)

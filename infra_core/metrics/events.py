@@ -31,6 +31,15 @@ def _label(kind: str, name: str) -> str:
             f"{kind} name {name!r} is not a metric label value: use 1-63 lowercase letters, "
             'digits, "_", "." or "-", starting with a letter (e.g. "stripe" or "signup").'
         )
+    return _bounded(kind, name)
+
+
+def event_label(name: str) -> str:
+    """Return event ``name`` as a bounded label value: ``other`` when unfit or past MAX_NAMES."""
+    return _bounded("event", name) if _NAME.match(name) else OVERFLOW
+
+
+def _bounded(kind: str, name: str) -> str:
     seen = _seen[kind]
     if name in seen:
         return name

@@ -17,7 +17,7 @@ from django.db import connections
 from infra_core import context
 from infra_core.conf import app_settings
 from infra_core.metrics.definitions import TASK_OUTCOMES
-from infra_core.observe import observer_failed
+from infra_core.observe import inc, observer_failed
 from infra_core.tasks import dlq, runs
 from infra_core.tasks.policy import RetryPolicy
 
@@ -107,7 +107,7 @@ class InfraTask(Task[Any, Any]):
     # --- Celery's outcome hooks (run in the worker after the task body) --------------------
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
-        _count(self.name, "success")
+        inc(TASK_OUTCOMES, task=self.name, outcome="success")
         if app_settings.tasks_track_runs:
             redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
             again = redelivered or getattr(self.request, "infra_core_deliveries", 1) > 1
@@ -116,14 +116,14 @@ class InfraTask(Task[Any, Any]):
     def on_retry(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        _count(self.name, "retry")
+        inc(TASK_OUTCOMES, task=self.name, outcome="retry")
         if app_settings.tasks_track_runs:
             self._observe("task_runs", runs.waiting, task_id)
 
     def on_failure(
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        _count(self.name, "failure")
+        inc(TASK_OUTCOMES, task=self.name, outcome="failure")
         if not self.dead_letter or self.request.called_directly:
             return
         first_failed_at = None
@@ -187,7 +187,7 @@ class InfraTask(Task[Any, Any]):
     def _dead_letter_poison(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], started: runs.Started
     ) -> None:
-        _count(self.name, "failure")
+        inc(TASK_OUTCOMES, task=self.name, outcome="failure")
         deliveries = started.deliveries - 1
         logger.error(
             "task %s[%s] was delivered %s times without finishing: dead-lettered as poison",
@@ -220,7 +220,7 @@ class InfraTask(Task[Any, Any]):
         """Record the failure; if the database is down, hand it to the recorder task."""
         try:
             dlq.record(failure)
-            _count(self.name, "dead_lettered")
+            inc(TASK_OUTCOMES, task=self.name, outcome="dead_lettered")
             return
         except Exception as exc:
             observer_failed("dlq", exc)
@@ -255,13 +255,6 @@ class InfraTask(Task[Any, Any]):
         except Exception as exc:
             observer_failed(component, exc)
             _reset_connection()
-
-
-def _count(task: str, outcome: str) -> None:
-    try:
-        TASK_OUTCOMES.labels(task=task, outcome=outcome).inc()
-    except Exception as exc:
-        observer_failed("metrics", exc)
 
 
 def _reset_connection() -> None:

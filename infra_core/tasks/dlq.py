@@ -14,6 +14,7 @@ from django.utils import timezone
 from infra_core.conf import app_settings
 from infra_core.errors.exceptions import ConflictError, JobQueueError
 from infra_core.metrics.definitions import DLQ_RECORDED, DLQ_REPLAYS
+from infra_core.observe import inc
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import bounded_payload, bounded_text
 
@@ -121,7 +122,7 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
                 setattr(row, key, value)
             row.save(using=alias)
     if created:
-        DLQ_RECORDED.labels(task=row.task_name).inc()
+        inc(DLQ_RECORDED, task=row.task_name)
     logger.warning(
         "task %s[%s] dead-lettered after %s attempt(s): %s",
         row.task_name,
@@ -195,7 +196,7 @@ def replay(
         raise ReplayFailed(
             f"could not enqueue the replay of dead letter {pk}: {type(exc).__name__}: {exc}"
         ) from exc
-    DLQ_REPLAYS.labels(task=row.task_name).inc()
+    inc(DLQ_REPLAYS, task=row.task_name)
     logger.info(
         "dead letter %s (%s[%s]) replayed by %s as %s",
         pk,

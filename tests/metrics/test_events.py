@@ -67,3 +67,12 @@ def test_business_event_past_name_cap_counts_as_other(monkeypatch: pytest.Monkey
         business_event(name)
     assert _sample("infra_core_business_events_total", {"event": "other"}) == before + 2
     assert _sample("infra_core_business_events_total", {"event": "cap_c"}) == 0.0
+
+
+def test_event_label_unfit_name_is_other_and_cap_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(events._seen, "event", set())
+    monkeypatch.setattr(events, "MAX_NAMES", 1)
+    assert events.event_label("9-starts-with-a-digit") == "other"
+    assert events.event_label("") == "other"
+    assert events.event_label("order.paid") == "order.paid"
+    assert events.event_label("order.refunded") == "other"  # past the cap

@@ -1,9 +1,8 @@
-"""Admin for dead letters (actions call the dlq services) and in-flight task runs, all read-only."""
+"""Admin for dead letters (actions call tasks.services) and in-flight task runs, all read-only."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,8 +21,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from infra_core.admin_base import ReadOnlyRecordsMixin
-from infra_core.errors.exceptions import AppError
-from infra_core.tasks import dlq
+from infra_core.tasks import services
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet, TaskRun
 
 if TYPE_CHECKING:
@@ -84,17 +82,6 @@ def _pretty_json(value: Any) -> SafeString:
     return _pre(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str))
 
 
-def _reason(exc: AppError) -> str:
-    details = exc.details if isinstance(exc.details, Mapping) else {}
-    status = details.get("status")
-    if status == "missing":
-        return "no longer exists"
-    if status:
-        return f"already {status}"
-    return exc.message
-
-
-_REFUSALS = (dlq.ReplayRefused, dlq.ReplayFailed, dlq.DeadLetterClosed)
 _FIELDSETS: list[tuple[str | None, list[str]]] = [
     (None, ["task_name", "task_id", "status", "queue", "request_id", "attempts"]),
     (
@@ -177,14 +164,14 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
         if not self.has_replay_permission(request):
             raise PermissionDenied
         row = get_object_or_404(DeadLetter, pk=pk)
-        self._run(request, [row.pk], "Replayed", self._replayer(request, None))
+        self._run(request, [row.pk], "Replayed", services.REPLAY)
         info = (self.opts.app_label, self.opts.model_name)
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
 
     # --- actions: parse input, call a dlq service per row, report per row ---
     @admin.action(permissions=["replay"], description="Replay")
     def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        self._run(request, _pks(queryset), "Replayed", self._replayer(request, None))
+        self._run(request, _pks(queryset), "Replayed", services.REPLAY)
 
     @admin.action(permissions=["replay"], description="Replay with delay…")
     def replay_with_delay(
@@ -193,7 +180,7 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
         form = ReplayDelayForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             delay = form.cleaned_data["delay"]
-            self._run(request, _pks(queryset), "Replayed", self._replayer(request, delay))
+            self._run(request, _pks(queryset), "Replayed", services.REPLAY, countdown=delay)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -210,35 +197,27 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
 
     @admin.action(permissions=["discard"], description="Discard")
     def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        actor = request.user.get_username()
-        self._run(request, _pks(queryset), "Discarded", lambda pk: dlq.discard(pk, actor=actor))
+        self._run(request, _pks(queryset), "Discarded", services.DISCARD)
 
     @admin.action(permissions=["resolve"], description="Mark resolved")
     def resolve(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        actor = request.user.get_username()
-        self._run(
-            request, _pks(queryset), "Marked resolved", lambda pk: dlq.resolve(pk, actor=actor)
-        )
-
-    @staticmethod
-    def _replayer(request: HttpRequest, delay: int | None) -> Callable[[int], object]:
-        actor = request.user.get_username()
-        return lambda pk: dlq.replay(pk, actor=actor, countdown=delay)
+        self._run(request, _pks(queryset), "Marked resolved", services.RESOLVE)
 
     def _run(
-        self, request: HttpRequest, pks: list[int], verb: str, call: Callable[[int], object]
+        self,
+        request: HttpRequest,
+        pks: list[int],
+        verb: str,
+        action: str,
+        countdown: int | None = None,
     ) -> None:
-        done: list[str] = []
-        refused: list[str] = []
-        for pk in pks:
-            try:
-                result = call(pk)
-            except _REFUSALS as exc:
-                refused.append(f"#{pk} ({_reason(exc)})")
-            except DeadLetter.DoesNotExist:
-                refused.append(f"#{pk} (no longer exists)")
-            else:
-                done.append(f"#{pk} as {result}" if isinstance(result, str) else f"#{pk}")
+        outcomes = services.act(pks, action, actor=request.user.get_username(), countdown=countdown)
+        done = [
+            f"#{o.pk} as {o.new_task_id}" if o.new_task_id else f"#{o.pk}"
+            for o in outcomes
+            if o.done
+        ]
+        refused = [f"#{o.pk} ({o.refused})" for o in outcomes if not o.done]
         if done:
             msg = f"{verb} {len(done)} dead letter(s): {', '.join(done)}."
             self.message_user(request, msg, messages.SUCCESS)

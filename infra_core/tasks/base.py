@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
@@ -12,7 +11,6 @@ from typing import Any, TypeVar
 
 from celery import Task, shared_task
 from celery.exceptions import Ignore, Reject, Retry
-from django.db import connections
 
 from infra_core import context
 from infra_core.conf import app_settings
@@ -20,13 +18,11 @@ from infra_core.metrics.definitions import TASK_OUTCOMES
 from infra_core.observe import inc, observer_failed
 from infra_core.tasks import dlq, runs
 from infra_core.tasks.policy import RetryPolicy
+from infra_core.tasks.receivers import header
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Name of the task that writes a dead letter later when the database was down.
-RECORDER = "infra_core.record_dead_letter"
 
 
 def default_policy() -> RetryPolicy:
@@ -37,13 +33,6 @@ def default_policy() -> RetryPolicy:
         max_delay=app_settings.tasks_retry_backoff_max,
         jitter=app_settings.tasks_retry_jitter,
     )
-
-
-def _header(request: Any, name: str) -> str:
-    value = getattr(request, name, None)
-    if value is None and isinstance(getattr(request, "headers", None), dict):
-        value = request.headers.get(name)
-    return str(value) if value else ""
 
 
 class InfraTask(Task[Any, Any]):
@@ -127,33 +116,19 @@ class InfraTask(Task[Any, Any]):
         if not self.dead_letter or self.request.called_directly:
             return
         first_failed_at = None
-        try:
-            from infra_core.tasks.models import TaskRun
-
-            first_failed_at = (
-                TaskRun.objects.using(app_settings.dlq_database)
-                .filter(task_id=task_id)
-                .values_list("first_failed_at", flat=True)
-                .first()
-            )
-        except Exception as lookup_error:
-            observer_failed("task_runs", lookup_error)
-            _reset_connection()
-        failure = dlq.Failure.from_exception(
-            exc,
-            task_name=self.name,
-            task_id=task_id,
-            args=args,
-            kwargs=kwargs,
+        if app_settings.tasks_track_runs:
+            try:
+                first_failed_at = runs.first_failed_at(task_id)
+            except Exception as lookup_error:
+                observer_failed("task_runs", lookup_error)
+                dlq.reset_connection()
+        self._dead_letter(
+            args,
+            kwargs,
+            **dlq.describe(exc),
             traceback=str(getattr(einfo, "traceback", "") or ""),
-            attempts=int(self.request.retries or 0) + 1,
-            queue=self._queue(),
-            request_id=self._request_id(),
-            replay_of=_header(self.request, dlq.REPLAY_HEADER),
             first_failed_at=first_failed_at,
         )
-        self._dead_letter(failure)
-        self._observe("task_runs", runs.finish, task_id)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -161,8 +136,10 @@ class InfraTask(Task[Any, Any]):
         info = self.request.delivery_info or {}
         return str(info.get("routing_key") or info.get("queue") or "")
 
-    def _request_id(self) -> str:
-        return context.get_request_id() or _header(self.request, "infra_core_request_id")
+    @staticmethod
+    def _request_id() -> str:
+        # task_prerun bound the published id (infra_core.tasks.receivers): the one place to ask.
+        return context.get_request_id() or ""
 
     def _track_start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> runs.Started | None:
         if not app_settings.tasks_track_runs:
@@ -181,7 +158,7 @@ class InfraTask(Task[Any, Any]):
         except Exception as exc:
             # Tracking is an observer: the task runs anyway, only the delivery cap is off.
             observer_failed("task_runs", exc)
-            _reset_connection()
+            dlq.reset_connection()
             return None
 
     def _dead_letter_poison(
@@ -196,71 +173,47 @@ class InfraTask(Task[Any, Any]):
             deliveries,
             extra={"event": "task.poison", "task_name": self.name},
         )
-        failure = dlq.Failure(
-            task_name=self.name,
-            task_id=str(self.request.id),
-            args=args,
-            kwargs=kwargs,
+        self._dead_letter(
+            args,
+            kwargs,
             exception_class=runs.POISON,
             exception_message=(
                 f"attempt {int(self.request.retries or 0) + 1} started {deliveries} times and "
                 f"never finished (TASKS_MAX_DELIVERIES={app_settings.tasks_max_deliveries}): "
                 "the task keeps killing its worker"
             ),
-            attempts=int(self.request.retries or 0) + 1,
-            queue=self._queue(),
-            request_id=self._request_id(),
-            replay_of=_header(self.request, dlq.REPLAY_HEADER),
             first_failed_at=started.first_failed_at,
         )
-        self._dead_letter(failure)
-        self._observe("task_runs", runs.finish, str(self.request.id))
 
-    def _dead_letter(self, failure: dlq.Failure) -> None:
-        """Record the failure; if the database is down, hand it to the recorder task."""
-        try:
-            dlq.record(failure)
+    def _dead_letter(self, args: Any, kwargs: Any, **failure: Any) -> None:
+        """Record this run's final failure (or defer it, see dlq.record_or_defer); drop the run."""
+        recorded = dlq.record_or_defer(
+            dlq.Failure(
+                task_name=self.name,
+                task_id=str(self.request.id),
+                args=args,
+                kwargs=kwargs,
+                attempts=int(self.request.retries or 0) + 1,
+                queue=self._queue(),
+                request_id=self._request_id(),
+                replay_of=header(self.request, dlq.REPLAY_HEADER) or "",
+                **failure,
+            ),
+            app=self.app,
+            queue=self._queue(),
+        )
+        if recorded:
             inc(TASK_OUTCOMES, task=self.name, outcome="dead_lettered")
-            return
-        except Exception as exc:
-            observer_failed("dlq", exc)
-            _reset_connection()
-            logger.error(
-                "could not record dead letter of %s[%s] (%s: %s); deferring to %s",
-                failure.task_name,
-                failure.task_id,
-                type(exc).__name__,
-                exc,
-                RECORDER,
-                extra={"event": "dlq.deferred", "task_name": failure.task_name},
-            )
-        try:
-            self.app.send_task(
-                RECORDER, kwargs={"failure": failure.as_json()}, queue=self._queue() or None
-            )
-        except Exception as exc:
-            observer_failed("dlq", exc)
-            logger.critical(
-                "dead letter of %s[%s] is LOST: database and broker both failed (%s: %s)",
-                failure.task_name,
-                failure.task_id,
-                type(exc).__name__,
-                exc,
-                extra={"event": "dlq.lost", "task_name": failure.task_name},
-            )
+        if app_settings.tasks_track_runs:
+            self._observe("task_runs", runs.finish, str(self.request.id))
 
-    def _observe(self, component: str, func: Callable[..., Any], *args: Any) -> None:
+    @staticmethod
+    def _observe(component: str, func: Callable[..., Any], *args: Any) -> None:
         try:
             func(*args)
         except Exception as exc:
             observer_failed(component, exc)
-            _reset_connection()
-
-
-def _reset_connection() -> None:
-    # A failed query can leave the connection unusable; close it so the next use reconnects.
-    with contextlib.suppress(Exception):  # closing a broken connection may itself fail
-        connections[app_settings.dlq_database].close()
+            dlq.reset_connection()
 
 
 def infra_task(*args: Any, **options: Any) -> Any:

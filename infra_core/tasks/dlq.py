@@ -1,20 +1,22 @@
-"""Dead-letter services: record a final failure, replay, discard, resolve. Adapters call these."""
+"""Recording dead letters: a task's final failure becomes one row, even when the DB is down.
+
+What operators do with the rows (replay, discard, resolve) is in ``infra_core.tasks.services``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from infra_core.conf import app_settings
-from infra_core.errors.exceptions import ConflictError, JobQueueError
-from infra_core.metrics.definitions import DLQ_RECORDED, DLQ_REPLAYS
-from infra_core.observe import inc
+from infra_core.metrics.definitions import DLQ_RECORDED
+from infra_core.observe import inc, observer_failed
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import bounded_payload, bounded_text
 
@@ -25,24 +27,17 @@ logger = logging.getLogger(__name__)
 
 #: Message header that links a replayed task to the dead letter it came from.
 REPLAY_HEADER = "infra_core_replay_of"
+#: The task that writes a dead letter later when the database was down (tasks/recorder.py).
+RECORDER = "infra_core.record_dead_letter"
 
 
-class ReplayRefused(ConflictError):
-    """The row is not pending (already replayed, discarded or resolved) or cannot be replayed."""
-
-    default_code = "dlq_not_replayable"
-
-
-class DeadLetterClosed(ConflictError):
-    """The row is not pending any more, so it cannot be discarded or resolved."""
-
-    default_code = "dlq_not_pending"
-
-
-class ReplayFailed(JobQueueError):
-    """The broker refused the replayed message; the row is pending again."""
-
-    default_code = "dlq_replay_failed"
+def describe(exc: BaseException) -> dict[str, Any]:
+    """Return the ``exception_class`` (dotted) and ``exception_message`` fields of ``exc``."""
+    kind = type(exc)
+    return {
+        "exception_class": f"{kind.__module__}.{kind.__qualname__}",
+        "exception_message": str(exc),
+    }
 
 
 @dataclass
@@ -66,12 +61,7 @@ class Failure:
     @classmethod
     def from_exception(cls, exc: BaseException, **fields: Any) -> Failure:
         """Return a Failure whose class and message come from ``exc``."""
-        kind = type(exc)
-        return cls(
-            exception_class=f"{kind.__module__}.{kind.__qualname__}",
-            exception_message=str(exc),
-            **fields,
-        )
+        return cls(**{**describe(exc), **fields})
 
     def as_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict (payload already bounded) for :func:`record_json`."""
@@ -134,6 +124,48 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
     return row
 
 
+def record_or_defer(failure: Failure, *, app: Celery, queue: str | None = None) -> bool:
+    """Record ``failure`` now (True), or hand it to the RECORDER task when that fails (False).
+
+    Never raises: a database error is counted and logged, and the failure travels to the
+    recorder through the broker; only if the broker fails as well is it lost (CRITICAL log).
+    """
+    try:
+        record(failure)
+        return True
+    except Exception as exc:
+        observer_failed("dlq", exc)
+        reset_connection()
+        logger.error(
+            "could not record dead letter of %s[%s] (%s: %s); deferring to %s",
+            failure.task_name,
+            failure.task_id,
+            type(exc).__name__,
+            exc,
+            RECORDER,
+            extra={"event": "dlq.deferred", "task_name": failure.task_name},
+        )
+    try:
+        app.send_task(RECORDER, kwargs={"failure": failure.as_json()}, queue=queue or None)
+    except Exception as exc:
+        observer_failed("dlq", exc)
+        logger.critical(
+            "dead letter of %s[%s] is LOST: database and broker both failed (%s: %s)",
+            failure.task_name,
+            failure.task_id,
+            type(exc).__name__,
+            exc,
+            extra={"event": "dlq.lost", "task_name": failure.task_name},
+        )
+    return False
+
+
+def reset_connection(using: str | None = None) -> None:
+    """Close the DLQ database connection after an error, so the next use reconnects."""
+    with contextlib.suppress(Exception):  # closing a broken connection may itself fail
+        connections[using or app_settings.dlq_database].close()
+
+
 def record_json(data: dict[str, Any], *, using: str | None = None) -> DeadLetter:
     """Record a failure from :meth:`Failure.as_json` output (used by the deferred recorder)."""
     values = dict(data)
@@ -141,105 +173,3 @@ def record_json(data: dict[str, Any], *, using: str | None = None) -> DeadLetter
         if isinstance(values.get(key), str):
             values[key] = datetime.fromisoformat(values[key])
     return record(Failure(**values), using=using)
-
-
-def _pending_update(pk: int, alias: str, **changes: Any) -> int:
-    # Compare-and-set on status: of two admins (or a double click) exactly one wins.
-    return (
-        DeadLetter.objects.using(alias)
-        .filter(pk=pk, status=DeadLetter.Status.PENDING)
-        .update(**changes)
-    )
-
-
-def replay(
-    pk: int,
-    *,
-    actor: str,
-    countdown: float | None = None,
-    app: Celery | None = None,
-    using: str | None = None,
-) -> str:
-    """Re-enqueue dead letter ``pk`` under a new task id and return that id.
-
-    Raises ReplayRefused when the row is not pending (loop guard) or its payload was truncated,
-    ReplayFailed (row pending again) when the broker refuses the message.
-    """
-    alias = using or app_settings.dlq_database
-    row = DeadLetter.objects.using(alias).get(pk=pk)
-    if row.payload_truncated:
-        raise ReplayRefused(
-            f"dead letter {pk} has a truncated payload and cannot be replayed as it was.",
-            details={"id": pk, "task_id": row.task_id},
-        )
-    new_id = str(uuid.uuid4())
-    claimed = _pending_update(
-        pk,
-        alias,
-        status=DeadLetter.Status.REPLAYED,
-        replayed_by=actor[:150],
-        replayed_at=timezone.now(),
-        replayed_task_id=new_id,
-    )
-    if not claimed:
-        row.refresh_from_db(using=alias)
-        raise ReplayRefused(
-            f"dead letter {pk} is {row.status}, not pending: not replayed again.",
-            details={"id": pk, "status": row.status, "replayed_task_id": row.replayed_task_id},
-        )
-    try:
-        _send(row, new_id, countdown=countdown, app=app)
-    except Exception as exc:
-        DeadLetter.objects.using(alias).filter(pk=pk, replayed_task_id=new_id).update(
-            status=DeadLetter.Status.PENDING, replayed_by="", replayed_at=None, replayed_task_id=""
-        )
-        raise ReplayFailed(
-            f"could not enqueue the replay of dead letter {pk}: {type(exc).__name__}: {exc}"
-        ) from exc
-    inc(DLQ_REPLAYS, task=row.task_name)
-    logger.info(
-        "dead letter %s (%s[%s]) replayed by %s as %s",
-        pk,
-        row.task_name,
-        row.task_id,
-        actor,
-        new_id,
-        extra={"event": "dlq.replayed", "task_name": row.task_name, "task_id": new_id},
-    )
-    return new_id
-
-
-def _send(row: DeadLetter, task_id: str, *, countdown: float | None, app: Celery | None) -> None:
-    if app is None:
-        from celery import current_app
-
-        app = current_app
-    options: dict[str, Any] = {"task_id": task_id, "headers": {REPLAY_HEADER: row.task_id}}
-    if row.queue:
-        options["queue"] = row.queue
-    if countdown:
-        options["countdown"] = countdown
-    app.send_task(row.task_name, args=list(row.args), kwargs=dict(row.kwargs), **options)
-
-
-def _close(pk: int, status: str, *, actor: str, note: str, using: str | None) -> None:
-    alias = using or app_settings.dlq_database
-    if not _pending_update(pk, alias, status=status, replayed_by=actor[:150], note=note):
-        current = DeadLetter.objects.using(alias).filter(pk=pk).values_list("status", flat=True)
-        state = current[0] if current else "missing"
-        raise DeadLetterClosed(
-            f"dead letter {pk} is {state}, not pending.", details={"id": pk, "status": state}
-        )
-    logger.info(
-        "dead letter %s marked %s by %s", pk, status, actor, extra={"event": f"dlq.{status}"}
-    )
-
-
-def discard(pk: int, *, actor: str, note: str = "", using: str | None = None) -> None:
-    """Mark dead letter ``pk`` discarded (it will not be replayed); raise if not pending."""
-    _close(pk, DeadLetter.Status.DISCARDED, actor=actor, note=note, using=using)
-
-
-def resolve(pk: int, *, actor: str, note: str = "", using: str | None = None) -> None:
-    """Mark dead letter ``pk`` resolved (handled outside infra_core); raise if not pending."""
-    _close(pk, DeadLetter.Status.RESOLVED, actor=actor, note=note, using=using)

@@ -24,8 +24,8 @@ def add_context_headers(headers: dict[str, Any] | None = None, **kwargs: Any) ->
         headers.setdefault(key, value)
 
 
-def _value(task: Any, name: str) -> str | None:
-    request = getattr(task, "request", None)
+def header(request: Any, name: str) -> str | None:
+    """Return message header ``name`` of a task request (an attribute, or in ``headers``)."""
     value = getattr(request, name, None)
     if value is None:
         extra = getattr(request, "headers", None)
@@ -38,10 +38,11 @@ def bind_task_context(task_id: str | None = None, task: Any = None, **kwargs: An
     """``task_prerun``: bind the published context (a fresh request id if none) for the run."""
     if task_id is None or task is None:
         return
+    request = getattr(task, "request", None)
     manager = context.bind(
-        request_id=_value(task, "infra_core_request_id"),
-        user_id=_value(task, "infra_core_user_id"),
-        plan=_value(task, "infra_core_plan"),
+        request_id=header(request, "infra_core_request_id"),
+        user_id=header(request, "infra_core_user_id"),
+        plan=header(request, "infra_core_plan"),
         task_id=task_id,
     )
     manager.__enter__()

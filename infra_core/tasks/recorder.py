@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
 from celery import shared_task
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 
-from infra_core.conf import app_settings
 from infra_core.tasks import dlq
+from infra_core.tasks.policy import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-# Backoff 1, 2, 4 ... capped at 60 s: 720 tries keep a dead letter waiting about 12 hours.
-MAX_TRIES = 720
-MAX_BACKOFF = 60.0
+# 1 s, 2 s, 4 s ... capped at 60 s: 720 tries keep a dead letter waiting about 12 hours.
+# A plain task, not an InfraTask: run tracking would write to the database that is down.
+POLICY = RetryPolicy(retry_on=(DatabaseError,), max_retries=720, base_delay=1.0, max_delay=60.0)
 
 
-@shared_task(name="infra_core.record_dead_letter", bind=True, acks_late=True, max_retries=MAX_TRIES)
+@shared_task(name=dlq.RECORDER, bind=True, acks_late=True, max_retries=POLICY.max_retries)
 def record_dead_letter(self: Any, failure: dict[str, Any]) -> int:
     """Write a dead letter its task could not write; retry while the database is down."""
     try:
         return dlq.record_json(failure).pk
     except DatabaseError as exc:
-        with contextlib.suppress(Exception):  # closing a broken connection may itself fail
-            connections[app_settings.dlq_database].close()
+        dlq.reset_connection()
         retries = int(self.request.retries or 0)
-        if retries >= MAX_TRIES:
+        if not POLICY.should_retry(exc, retries):
             logger.critical(
                 "dead letter of %s[%s] is LOST after %s tries: %s",
                 failure.get("task_name"),
@@ -38,7 +36,7 @@ def record_dead_letter(self: Any, failure: dict[str, Any]) -> int:
                 extra={"event": "dlq.lost"},
             )
             raise
-        raise self.retry(exc=exc, countdown=min(MAX_BACKOFF, 2.0**retries)) from exc
+        raise self.retry(exc=exc, countdown=POLICY.delay(retries)) from exc
 
 
 @shared_task(name="infra_core.sweep_lost_runs")

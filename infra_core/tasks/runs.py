@@ -121,6 +121,12 @@ def _upsert(
 _KEEP = frozenset({"task_id", "deliveries", "first_failed_at"})
 
 
+def first_failed_at(task_id: str, *, using: str | None = None) -> datetime | None:
+    """Return when the run of ``task_id`` first failed (None: it never retried, or no row)."""
+    runs = TaskRun.objects.using(using or app_settings.dlq_database).filter(task_id=task_id)
+    return runs.values_list("first_failed_at", flat=True).first()
+
+
 def waiting(task_id: str, *, using: str | None = None) -> None:
     """Mark the run as waiting for its retry and remember when it first failed."""
     alias = using or app_settings.dlq_database

@@ -278,7 +278,7 @@ def test_replay_action_mixed_selection_reports_each_row(
     success, refused = _messages(response)
     assert success.startswith(f"Replayed 1 dead letter(s): #{fresh.pk} as ")
     assert f"#{done.pk} (already discarded)" in refused
-    assert f"#{cut.pk} (dead letter {cut.pk} has a truncated payload" in refused
+    assert f"#{cut.pk} (truncated payload: it cannot be replayed as it was)" in refused
     assert refused.startswith("Refused 2 dead letter(s)")
     assert len(broker.messages()) == 1
 

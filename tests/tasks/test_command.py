@@ -181,7 +181,7 @@ def test_resolve_closed_row_is_refused_others_done_exit_one() -> None:
     pending = make()
     error, out, err = run_fails("resolve", str(closed.pk), str(pending.pk))
     assert error.returncode == 1
-    assert f"{closed.pk}: dead letter {closed.pk} is replayed, not pending." in err
+    assert f"{closed.pk}: already replayed" in err
     assert f"{pending.pk}: resolved" in out
     pending.refresh_from_db()
     closed.refresh_from_db()
@@ -348,7 +348,7 @@ def test_replay_already_replayed_row_is_refused_exit_one(broker: tuple[Any, str]
     client, queue = broker
     row = make(status=Status.REPLAYED, replayed_task_id="earlier")
     error, _, err = run_fails("replay", str(row.pk))
-    assert error.returncode == 1 and "is replayed, not pending" in err
+    assert error.returncode == 1 and "already replayed" in err
     assert client.llen(queue) == 0
 
 

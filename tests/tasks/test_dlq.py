@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from infra_core import context
 from infra_core.metrics.definitions import DLQ_RECORDED
-from infra_core.tasks import dlq, receivers
+from infra_core.tasks import dlq, receivers, services
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import TRUNCATED, bounded_payload, bounded_text
 
@@ -74,8 +74,8 @@ def test_record_is_idempotent_on_task_id() -> None:
 def test_record_truncated_payload_cannot_be_replayed(settings: object) -> None:
     row = dlq.record(dlq.Failure(task_name="t.big", task_id="big", args=["y" * 100_000]))
     assert row.payload_truncated is True
-    with pytest.raises(dlq.ReplayRefused, match="truncated"):
-        dlq.replay(row.pk, actor="test")
+    with pytest.raises(services.ReplayRefused, match="truncated"):
+        services.replay(row.pk, actor="test")
     row.refresh_from_db()
     assert row.status == DeadLetter.Status.PENDING
 
@@ -92,9 +92,9 @@ def test_record_json_round_trip_keeps_times() -> None:
 @pytest.mark.django_db
 def test_discard_then_resolve_is_refused() -> None:
     row = dlq.record(dlq.Failure(task_name="t.c", task_id="c1"))
-    dlq.discard(row.pk, actor="ops", note="duplicate")
-    with pytest.raises(dlq.DeadLetterClosed, match="discarded"):
-        dlq.resolve(row.pk, actor="ops")
+    services.discard(row.pk, actor="ops", note="duplicate")
+    with pytest.raises(services.DeadLetterClosed, match="discarded"):
+        services.resolve(row.pk, actor="ops")
     row.refresh_from_db()
     assert (row.status, row.note, row.replayed_by) == ("discarded", "duplicate", "ops")
 
@@ -140,3 +140,72 @@ def test_sweep_lost_runs_task_dead_letters_stale_runs() -> None:
     assert sweep_lost_runs.apply(kwargs={"older_than": 3600}).get() == 0
     assert sweep_lost_runs.apply(kwargs={"older_than": 0}).get() == 1
     assert DeadLetter.objects.get(task_id="lost-1").exception_class == runs.LOST
+
+
+@pytest.mark.django_db
+def test_act_mixed_batch_reports_each_row_and_dry_run_changes_nothing() -> None:
+    pending = dlq.record(dlq.Failure(task_name="t.a", task_id="a1"))
+    closed = dlq.record(dlq.Failure(task_name="t.a", task_id="a2"))
+    services.discard(closed.pk, actor="ops")
+
+    dry = services.act([pending.pk, closed.pk, 999_999], "resolve", actor="ops", dry_run=True)
+    assert [(o.pk, o.refused) for o in dry] == [
+        (pending.pk, None),
+        (closed.pk, "already discarded"),
+        (999_999, "no such dead letter"),
+    ]
+    pending.refresh_from_db()
+    assert pending.status == DeadLetter.Status.PENDING
+
+    done = services.act([pending.pk, closed.pk], "resolve", actor="ops", note="fixed by hand")
+    assert [o.done for o in done] == [True, False]
+    pending.refresh_from_db()
+    assert (pending.status, pending.note) == ("resolved", "fixed by hand")
+    with pytest.raises(ValueError, match="'purge'"):
+        services.act([pending.pk], "purge", actor="ops")
+
+
+@pytest.mark.integration
+def test_replay_race_between_many_admins_replays_once(transactional_db: None) -> None:
+    """Eight threads replay one row at once: the compare-and-set lets exactly one through."""
+    import threading
+    import uuid
+
+    import redis
+    from django.db import connection
+
+    from tests.celery_app import app
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a database shared across connections")
+    queue = f"infra-test-race-{uuid.uuid4().hex[:8]}"
+    row = dlq.record(dlq.Failure(task_name="t.race", task_id="race-1", queue=queue))
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def attempt() -> None:
+        barrier.wait(10)
+        try:
+            results.append(services.replay(row.pk, actor="ops", app=app))
+        except services.ReplayRefused as exc:
+            results.append(f"refused: {exc.reason}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    client = redis.Redis.from_url(app.conf.broker_url)
+    try:
+        assert client.llen(queue) == 1  # one message on the broker
+    finally:
+        client.delete(queue)
+        client.close()
+    replayed = [r for r in results if not r.startswith("refused")]
+    assert len(results) == 8
+    assert len(replayed) == 1
+    assert set(results) - set(replayed) == {"refused: already replayed"}
+    row.refresh_from_db()
+    assert row.replayed_task_id == replayed[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import getpass
 import json
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +16,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from infra_core.conf import app_settings
-from infra_core.errors.exceptions import AppError
 from infra_core.management.base import InfraCommand
-from infra_core.tasks import dlq, runs
+from infra_core.tasks import runs, services
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
 
 EXIT_REFUSED = 1
@@ -223,28 +221,13 @@ class Command(InfraCommand):
                 ) from exc
         if options["delay"] is not None and options["delay"] < 0:
             raise CommandError("--delay must be 0 or more seconds.", returncode=EXIT_USAGE)
-        who = actor()
-
-        def replay(pk: int) -> str:
-            new_id = dlq.replay(pk, actor=who, countdown=options["delay"])
-            return f" as {new_id}"
-
-        self._act(options, "replayed", replay)
+        self._act(options, services.REPLAY, "replayed")
 
     def _discard(self, options: dict[str, Any]) -> None:
-        self._close(options, "discarded", dlq.discard)
+        self._act(options, services.DISCARD, "discarded")
 
     def _resolve(self, options: dict[str, Any]) -> None:
-        self._close(options, "resolved", dlq.resolve)
-
-    def _close(self, options: dict[str, Any], verb: str, service: Callable[..., None]) -> None:
-        who, note = actor(), options["note"]
-
-        def close(pk: int) -> str:
-            service(pk, actor=who, note=note)
-            return ""
-
-        self._act(options, verb, close)
+        self._act(options, services.RESOLVE, "resolved")
 
     def _targets(self, options: dict[str, Any]) -> list[int]:
         if bool(options["ids"]) == options["all_matching"]:
@@ -259,28 +242,26 @@ class Command(InfraCommand):
             raise CommandError("no pending dead letters matched.", returncode=EXIT_NO_MATCH)
         return ids
 
-    def _act(self, options: dict[str, Any], verb: str, apply: Callable[[int], str]) -> None:
-        ids = self._targets(options)
-        rows = self._rows().in_bulk(ids)
+    def _act(self, options: dict[str, Any], action: str, verb: str) -> None:
         dry = options["dry_run"]
-        done = failed = 0
-        for pk in ids:
-            row = rows.get(pk)
-            reason = _refusal(row, verb) if dry or row is None else None
-            suffix = ""
-            if reason is None and not dry:
-                try:
-                    suffix = apply(pk)
-                except AppError as exc:  # ReplayRefused, ReplayFailed, DeadLetterClosed
-                    reason = exc.message
-            if reason is not None:
-                failed += 1
-                self.stderr.write(f"{pk}: {'would be refused: ' if dry else ''}{reason}")
+        outcomes = services.act(
+            self._targets(options),
+            action,
+            actor=actor(),
+            note=options.get("note", ""),
+            countdown=options.get("delay"),
+            dry_run=dry,
+        )
+        for o in outcomes:
+            if not o.done:
+                self.stderr.write(f"{o.pk}: {'would be refused: ' if dry else ''}{o.refused}")
                 continue
-            assert row is not None
-            done += 1
+            assert o.row is not None
+            suffix = f" as {o.new_task_id}" if o.new_task_id else ""
             prefix = f"would be {verb}" if dry else verb
-            self.stdout.write(f"{pk}: {prefix} {row.task_name}[{row.task_id}]{suffix}")
+            self.stdout.write(f"{o.pk}: {prefix} {o.row.task_name}[{o.row.task_id}]{suffix}")
+        failed = sum(not o.done for o in outcomes)
+        done = len(outcomes) - failed
         summary = f"{'would be ' if dry else ''}{verb}: {done}, refused or failed: {failed}"
         if failed:
             raise CommandError(summary, returncode=EXIT_REFUSED)
@@ -314,14 +295,3 @@ class Command(InfraCommand):
         for row in rows:
             self.stdout.write(f"{row.pk}: dead-lettered lost run {row.task_name}[{row.task_id}]")
         self.stdout.write(f"swept {len(rows)} run(s).")
-
-
-def _refusal(row: DeadLetter | None, verb: str) -> str | None:
-    # Dry runs predict the services' refusals; real runs let the services decide.
-    if row is None:
-        return "no such dead letter."
-    if row.status != PENDING:
-        return f"dead letter {row.pk} is {row.status}, not pending."
-    if verb == "replayed" and row.payload_truncated:
-        return f"dead letter {row.pk} has a truncated payload and cannot be replayed as it was."
-    return None

@@ -8,8 +8,10 @@ from typing import Self
 from django.db import models
 from django.utils import timezone
 
+from infra_core.querysets import BatchDeleteQuerySet
 
-class RateLimitViolationQuerySet(models.QuerySet["RateLimitViolation"]):
+
+class RateLimitViolationQuerySet(BatchDeleteQuerySet["RateLimitViolation"]):
     def for_scope(self, scope: str) -> Self:
         """Return rows of one scope."""
         return self.filter(scope=scope)
@@ -21,13 +23,6 @@ class RateLimitViolationQuerySet(models.QuerySet["RateLimitViolation"]):
     def older_than(self, cutoff: datetime) -> Self:
         """Return rows whose last block is before ``cutoff``."""
         return self.filter(last_at__lt=cutoff)
-
-    def delete_in_batches(self, batch_size: int = 1000) -> int:
-        """Delete these rows ``batch_size`` ids per DELETE; return how many went."""
-        deleted = 0
-        while ids := list(self.order_by("pk").values_list("pk", flat=True)[:batch_size]):
-            deleted += self.filter(pk__in=ids).delete()[0]
-        return deleted
 
 
 class RateLimitViolation(models.Model):

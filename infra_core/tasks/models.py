@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from infra_core.querysets import BatchDeleteQuerySet
 
-class DeadLetterQuerySet(models.QuerySet["DeadLetter"]):
+
+class DeadLetterQuerySet(BatchDeleteQuerySet["DeadLetter"]):
     def pending(self) -> Self:
         """Return rows nobody has replayed, discarded or resolved yet."""
         return self.filter(status=DeadLetter.Status.PENDING)
@@ -38,17 +40,6 @@ class DeadLetterQuerySet(models.QuerySet["DeadLetter"]):
     def newer_than(self, cutoff: datetime) -> Self:
         """Return rows whose last failure is at or after ``cutoff``."""
         return self.filter(last_failed_at__gte=cutoff)
-
-    def delete_in_batches(self, batch_size: int = 1000) -> int:
-        """Delete these rows ``batch_size`` ids per DELETE; return how many went.
-
-        Short statements keep locks short on big tables. Each DELETE re-applies this queryset's
-        filters, so a row that changed meanwhile (e.g. a failed replay back to pending) stays.
-        """
-        deleted = 0
-        while ids := list(self.order_by("pk").values_list("pk", flat=True)[:batch_size]):
-            deleted += self.filter(pk__in=ids).delete()[0]
-        return deleted
 
 
 class DeadLetter(models.Model):

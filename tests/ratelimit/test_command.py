@@ -55,13 +55,14 @@ def test_infra_ratelimit_purge_violations_deletes_only_old_rows() -> None:
             scope=scope, key_kind="ip", key_digest="d", window_start=at, first_at=at, last_at=at
         )
     out = io.StringIO()
-    call_command("infra_ratelimit", "purge-violations", "--older-than", "30", stdout=out)
+    call_command("infra_ratelimit", "purge-violations", "--older-than", "30d", stdout=out)
     assert "purged 1 " in out.getvalue()
     assert list(RateLimitViolation.objects.values_list("scope", flat=True)) == ["new"]
 
 
-def test_infra_ratelimit_purge_violations_rejects_negative_days() -> None:
+@pytest.mark.parametrize("value", ["1.5d", "30", "1x"])
+def test_infra_ratelimit_purge_violations_rejects_a_bad_duration(value: str) -> None:
     from django.core.management import CommandError
 
-    with pytest.raises(CommandError, match="days >= 0"):
-        call_command("infra_ratelimit", "purge-violations", "--older-than", "-1")
+    with pytest.raises(CommandError, match=r"is not a duration; use <number><s\|m\|h\|d\|w>"):
+        call_command("infra_ratelimit", "purge-violations", "--older-than", value)

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from infra_core.conf import app_settings
-from infra_core.management.base import InfraCommand
+from infra_core.management.base import (
+    DURATION_FORM,
+    EXIT_USAGE,
+    InfraCommand,
+    parse_duration,
+)
 from infra_core.tasks import runs, services
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
 
 EXIT_REFUSED = 1
-EXIT_USAGE = 2
 EXIT_NO_MATCH = 3
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
-DURATION_FORM = "<number><s|m|h|d|w>, e.g. 90s, 30m, 2h, 7d"
 STATUSES = [str(s) for s in DeadLetter.Status.values]
 PENDING = DeadLetter.Status.PENDING
 SUMMARY_FIELDS = (
@@ -34,16 +33,6 @@ SUMMARY_FIELDS = (
     "request_id", "first_failed_at", "last_failed_at", "payload_truncated", "replayed_by",
     "replayed_at", "replayed_task_id", "replay_of", "note",
 )  # fmt: skip
-
-
-def parse_duration(flag: str, value: str) -> timedelta:
-    """Return the timedelta of ``value`` ("30m", "2h", "7d"); raise a usage error when malformed."""
-    match = DURATION_RE.match(value.strip())
-    if match is None:
-        raise CommandError(
-            f"{flag} {value!r} is not a duration; use {DURATION_FORM}.", returncode=EXIT_USAGE
-        )
-    return timedelta(seconds=int(match[1]) * UNITS[match[2]])
 
 
 def actor() -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from infra_core.management.base import InfraCommand
+from infra_core.management.base import DURATION_FORM, InfraCommand, parse_duration
 from infra_core.ratelimit.maintenance import purge_violations, reset_identity, status
 from infra_core.redis import RedisUnavailable
 
@@ -23,18 +22,16 @@ class Command(InfraCommand):
         reset.add_argument("scope", help='e.g. "api"')
         reset.add_argument("identity", help='as keyed, e.g. "ip:203.0.113.7" or "user:42"')
         purge = sub.add_parser(
-            "purge-violations", help="Delete RateLimitViolation rows older than N days."
+            "purge-violations", help="Delete RateLimitViolation rows older than a duration."
         )
-        purge.add_argument("--older-than", type=float, required=True, metavar="DAYS")
+        purge.add_argument("--older-than", required=True, metavar="DURATION", help=DURATION_FORM)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "status":
             self.stdout.write(json.dumps(status(), indent=2, default=str))
             return
         if options["action"] == "purge-violations":
-            if not options["older_than"] >= 0:
-                raise CommandError(f"--older-than {options['older_than']}: give days >= 0, e.g. 30")
-            removed = purge_violations(timedelta(days=options["older_than"]))
+            removed = purge_violations(parse_duration("--older-than", options["older_than"]))
             self.stdout.write(f"purged {removed} rate-limit violation row(s)")
             return
         try:

@@ -17,24 +17,22 @@ SOURCE_RE = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
 MAX_DEPTH = 32
 
 
+def _matching(what: str, value: object, pattern: re.Pattern[str], rule: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"event {what} {value!r} is invalid: use {rule}")
+    return value
+
+
 def validate_name(name: object) -> str:
     """Return ``name`` if it is a valid event name, else raise ValueError naming it."""
-    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise ValueError(
-            f"event name {name!r} is invalid: use 1-100 characters of a-z, 0-9, '_', '.', '-' "
-            '(e.g. "order.paid")'
-        )
-    return name
+    rule = "1-100 characters of a-z, 0-9, '_', '.', '-' (e.g. \"order.paid\")"
+    return _matching("name", name, NAME_RE, rule)
 
 
 def validate_source(source: object) -> str:
     """Return ``source`` if it is a valid event source, else raise ValueError naming it."""
-    if not isinstance(source, str) or not SOURCE_RE.fullmatch(source):
-        raise ValueError(
-            f"event source {source!r} is invalid: use 1-100 characters of letters, digits "
-            "and '_.:/-' (e.g. \"billing\")"
-        )
-    return source
+    rule = "1-100 characters of letters, digits and '_.:/-' (e.g. \"billing\")"
+    return _matching("source", source, SOURCE_RE, rule)
 
 
 def validate_payload(payload: object) -> dict[str, Any]:

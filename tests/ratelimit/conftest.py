@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import caches
@@ -51,3 +53,22 @@ def client_ip_addr() -> str:
     """A benchmark-range IPv4 address no other test (or earlier run) has used."""
     n = uuid.uuid4().int
     return f"198.{18 + (n & 1)}.{(n >> 1) & 255}.{(n >> 9) & 255}"
+
+
+def admitted_times(client: Any, client_id: str, *, seconds: float, pause: float) -> list[float]:
+    """GET /short/ every ``pause`` s for ``seconds`` (at most 300 times); when each was admitted."""
+    admitted: list[float] = []
+    deadline = time.monotonic() + seconds
+    for _ in range(300):  # bounded in count and time
+        if time.monotonic() >= deadline:
+            break
+        sent = time.monotonic()
+        if client.get("/short/", HTTP_X_CLIENT=client_id).status_code == 200:
+            admitted.append(sent)
+        time.sleep(pause)
+    return admitted
+
+
+def busiest(admitted: list[int] | list[float], span: float) -> int:
+    """Most admissions in any half-open interval of length ``span``."""
+    return max(sum(1 for t in admitted if s <= t < s + span) for s in admitted)

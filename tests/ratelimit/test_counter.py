@@ -20,6 +20,7 @@ from infra_core.ratelimit.engine import SLIDING_COUNTER_LUA, SLIDING_WINDOW_LUA,
 from infra_core.ratelimit.rates import Rate
 from infra_core.ratelimit.services import hit, redis_key
 from infra_core.redis import guarded
+from tests.ratelimit.conftest import admitted_times, busiest
 
 US = 1_000_000
 W = 60  # seconds
@@ -51,11 +52,6 @@ class Script:
         for now in instants:
             pipe.execute_command(*self.args(now))
         return [now for now, reply in zip(instants, pipe.execute(), strict=True) if reply[0]]
-
-
-def _busiest(admitted: list[int] | list[float], span: float) -> int:
-    """Most admissions in any half-open interval of length ``span``."""
-    return max(sum(1 for t in admitted if s <= t < s + span) for s in admitted)
 
 
 def test_counter_fresh_window_admits_exactly_limit_then_blocks() -> None:
@@ -112,10 +108,10 @@ def test_counter_worst_case_boundary_stays_within_documented_bound(span_s: int) 
     steady = script.admitted_at(list(range(end_of_first, end_of_first + 2 * W * US, step)))
     admitted = burst + steady
     bound = limit + math.ceil(limit * span_s / W)  # L + ceil(L * d / W) in any span d <= W
-    busiest = _busiest(admitted, span_s * US)
-    assert busiest <= bound
+    most = busiest(admitted, span_s * US)
+    assert most <= bound
     if span_s == W:
-        assert busiest >= 2 * limit - 1  # the bound is tight: a full window can see ~2x
+        assert most >= 2 * limit - 1  # the bound is tight: a full window can see ~2x
     # The long-run rate still never exceeds the limit: 3 windows' worth at most over 3 windows.
     assert len(admitted) <= 3 * limit
 
@@ -239,17 +235,9 @@ def test_counter_no_double_burst_across_a_real_boundary(
 ) -> None:
     settings.INFRA_CORE = {"RATELIMIT_ALGORITHM": "counter"}
     _wait_until_window_elapsed(2, 1.75, 1.85)  # fill the 5/2s window at its very end
-    admitted: list[float] = []
-    deadline = time.monotonic() + 2.6
-    for _ in range(300):  # then hammer through the next window
-        if time.monotonic() >= deadline:
-            break
-        sent = time.monotonic()
-        if client.get("/short/", HTTP_X_CLIENT=client_id).status_code == 200:
-            admitted.append(sent)
-        time.sleep(0.01)
+    admitted = admitted_times(client, client_id, seconds=2.6, pause=0.01)  # the next window too
     assert len(admitted) >= 7  # the first window's 5, then it kept admitting
     # A fixed window admits 10 within a few ms of its boundary. The counter: at most
     # L + ceil(L * d / W) in any span d; 0.05 s of slack for send-vs-Redis time.
     for span in (0.3, 0.8, 2.0):
-        assert _busiest(admitted, span - 0.05) <= 5 + math.ceil(5 * span / 2)
+        assert busiest(admitted, span - 0.05) <= 5 + math.ceil(5 * span / 2)

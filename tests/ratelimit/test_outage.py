@@ -22,6 +22,8 @@ from tests.ratelimit.conftest import redis_cache
 
 pytestmark = [pytest.mark.urls("tests.ratelimit.urls"), pytest.mark.integration]
 ALIAS = "rl_outage"
+# The outage policy sits above the algorithm: the same promises hold for both.
+ALGORITHMS = pytest.mark.parametrize("algorithm", ["log", "counter"])
 
 
 def _use(settings: SettingsWrapper, url: str, rate: str = "100/m", **infra: Any) -> None:
@@ -50,10 +52,15 @@ def _p99_decision_ms(n: int = 300) -> float:
     return sorted(samples)[int(n * 0.99) - 1]
 
 
+@ALGORITHMS
 def test_outage_stopped_fail_open_requests_pass(
-    settings: SettingsWrapper, throwaway_redis: ThrowawayRedis, client: Client, client_id: str
+    settings: SettingsWrapper,
+    throwaway_redis: ThrowawayRedis,
+    client: Client,
+    client_id: str,
+    algorithm: str,
 ) -> None:
-    _use(settings, throwaway_redis.url)
+    _use(settings, throwaway_redis.url, RATELIMIT_ALGORITHM=algorithm)
     throwaway_redis.stop()
     statuses = {client.get("/outage/", HTTP_X_CLIENT=client_id).status_code for _ in range(20)}
     assert statuses == {200}
@@ -68,10 +75,20 @@ def test_outage_stopped_fail_open_still_slows_one_client(
     assert statuses == [200] * 5 + [429] * 3
 
 
+@ALGORITHMS
 def test_outage_stopped_fail_closed_answers_429_with_retry_after(
-    settings: SettingsWrapper, throwaway_redis: ThrowawayRedis, client: Client, client_id: str
+    settings: SettingsWrapper,
+    throwaway_redis: ThrowawayRedis,
+    client: Client,
+    client_id: str,
+    algorithm: str,
 ) -> None:
-    _use(settings, throwaway_redis.url, RATELIMIT_SCOPE_FAIL_OPEN={"outage": False})
+    _use(
+        settings,
+        throwaway_redis.url,
+        RATELIMIT_SCOPE_FAIL_OPEN={"outage": False},
+        RATELIMIT_ALGORITHM=algorithm,
+    )
     throwaway_redis.stop()
     responses = [client.get("/outage/", HTTP_X_CLIENT=client_id) for _ in range(5)]
     assert {r.status_code for r in responses} == {429}
@@ -126,10 +143,15 @@ def test_outage_blackhole_request_before_breaker_opens_is_bounded_by_timeout(
     assert elapsed < 3 * 0.2 * 2 + 0.5  # connect + read timeouts, 3x headroom
 
 
+@ALGORITHMS
 def test_outage_stopped_then_restarted_recovers_without_restart(
-    settings: SettingsWrapper, throwaway_redis: ThrowawayRedis, client: Client, client_id: str
+    settings: SettingsWrapper,
+    throwaway_redis: ThrowawayRedis,
+    client: Client,
+    client_id: str,
+    algorithm: str,
 ) -> None:
-    _use(settings, throwaway_redis.url)
+    _use(settings, throwaway_redis.url, RATELIMIT_ALGORITHM=algorithm)
     throwaway_redis.stop()
     _open_breaker(client, client_id)
     throwaway_redis.start()

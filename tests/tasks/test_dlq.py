@@ -209,3 +209,50 @@ def test_replay_race_between_many_admins_replays_once(transactional_db: None) ->
     assert set(results) - set(replayed) == {"refused: already replayed"}
     row.refresh_from_db()
     assert row.replayed_task_id == replayed[0]
+
+
+@pytest.mark.django_db
+def test_record_honours_the_payload_and_traceback_bounds(settings: object) -> None:
+    from django.test import override_settings
+
+    with override_settings(
+        INFRA_CORE={"DLQ_MAX_PAYLOAD_BYTES": 1024, "DLQ_MAX_TRACEBACK_CHARS": 1000}
+    ):
+        small = dlq.record(dlq.Failure(task_name="t.b", task_id="b1", args=["x" * 900]))
+        big = dlq.record(
+            dlq.Failure(task_name="t.b", task_id="b2", args=["x" * 1100], traceback="t" * 5000)
+        )
+    assert small.payload_truncated is False
+    assert big.payload_truncated is True
+    assert len(big.traceback) <= 1000
+
+
+def test_default_policy_reads_the_tasks_settings() -> None:
+    from django.test import override_settings
+
+    from infra_core.tasks.base import default_policy
+
+    infra = {
+        "TASKS_MAX_RETRIES": 5,
+        "TASKS_RETRY_BACKOFF": 0.5,
+        "TASKS_RETRY_BACKOFF_MAX": 3.0,
+        "TASKS_RETRY_JITTER": 0,
+    }
+    with override_settings(INFRA_CORE=infra):
+        policy = default_policy()
+    assert policy.max_retries == 5
+    assert [policy.delay(n) for n in range(4)] == [0.5, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.django_db
+def test_sweep_default_age_is_tasks_stale_after() -> None:
+    from django.test import override_settings
+
+    from infra_core.tasks import runs
+
+    runs.start(task_id="s1", task_name="t.s", retries=0, args=[], kwargs={}, queue="q",
+               request_id="r", worker="w:1")  # fmt: skip
+    with override_settings(INFRA_CORE={"TASKS_STALE_AFTER": 3600}):
+        assert runs.sweep() == []
+    with override_settings(INFRA_CORE={"TASKS_STALE_AFTER": 0.000001}):
+        assert [r.task_id for r in runs.sweep()] == ["s1"]

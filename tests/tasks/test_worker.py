@@ -212,3 +212,17 @@ def test_worker_chained_tasks_keep_the_publishers_request_id(
     seen = cache.get_many(cache.keys(f"context:{marker}:*"))
     assert set(seen.values()) == {"req-chain-7"}
     assert len(seen) == 3  # three task ids, one request id
+
+
+def test_worker_tasks_track_runs_off_writes_no_run_row(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks import sleep_once
+
+    start_worker(TASKS_TRACK_RUNS=False)
+    marker = uuid.uuid4().hex
+    result = sleep_once.delay(marker, 1.0)
+    wait_until(lambda: cache.get(f"sleep-once:{marker}"), 20, "task started")
+    assert not TaskRun.objects.filter(task_id=result.id).exists()  # mid-run: no bookkeeping
+    wait_until(lambda: cache.get(f"sleep-once-done:{marker}"), 20, "task finished")
+    assert not TaskRun.objects.exists()

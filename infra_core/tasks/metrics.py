@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-from django.db.models import Count
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -32,14 +31,8 @@ class PendingDeadLetters(Collector):
             if ts - self._at >= CACHE_SECONDS:
                 from infra_core.tasks.models import DeadLetter
 
-                rows = (
-                    DeadLetter.objects.using(app_settings.dlq_database)
-                    .pending()
-                    .values_list("task_name")
-                    .annotate(n=Count("id"))
-                    .order_by()
-                )
-                self._counts = {name: n for name, n in rows}
+                pending = DeadLetter.objects.using(app_settings.dlq_database).pending()
+                self._counts = pending.count_by_task()
                 self._at = ts
             return dict(self._counts)
 

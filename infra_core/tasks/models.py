@@ -25,6 +25,11 @@ class DeadLetterQuerySet(BatchDeleteQuerySet["DeadLetter"]):
         """Return rows whose last failure is before ``cutoff``."""
         return self.filter(last_failed_at__lt=cutoff)
 
+    def count_by_task(self) -> dict[str, int]:
+        """Return {task name: rows} of this queryset (one GROUP BY query)."""
+        rows = self.values_list("task_name").annotate(n=models.Count("id")).order_by()
+        return {name: n for name, n in rows}
+
     def closed(self) -> Self:
         """Return rows that need no more attention (replayed, discarded or resolved)."""
         return self.exclude(status=DeadLetter.Status.PENDING)

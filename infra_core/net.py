@@ -48,6 +48,13 @@ def parse_ip(value: str) -> IPAddress | None:
     return addr
 
 
+@lru_cache(maxsize=4096)
+def normal_ip(value: str) -> str | None:
+    """Return ``value`` parsed and formatted back (``str(parse_ip(value))``), or None."""
+    addr = parse_ip(value)
+    return None if addr is None else str(addr)
+
+
 def _trusted(addr: IPAddress, nets: tuple[IPNetwork, ...]) -> bool:
     return any(addr.version == net.version and addr in net for net in nets)
 
@@ -58,13 +65,14 @@ def client_ip(request: HttpRequest) -> str | None:
     X-Forwarded-For is read only when the direct peer is in ``TRUSTED_PROXIES``; it is walked
     right to left past trusted hops, so entries a client prepends never win.
     """
-    peer = parse_ip(str(request.META.get("REMOTE_ADDR") or ""))
+    remote = str(request.META.get("REMOTE_ADDR") or "")
     nets = parse_networks(tuple(app_settings.trusted_proxies))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if not nets:
         if forwarded:
             _warn_untrusted_forwarding()
-        return str(peer) if peer is not None else None
+        return normal_ip(remote)  # formatting an address costs ~0.5 µs: memoised
+    peer = parse_ip(remote)
     if peer is None or not _trusted(peer, nets) or not forwarded:
         return str(peer) if peer is not None else None
     hops = [h for h in str(forwarded).split(",") if h.strip()]

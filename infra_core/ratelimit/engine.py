@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_core.ratelimit.rates import Rate
+from infra_core.redis.hot import HotConnections, pack_evalsha
 
 # KEYS[1] the sorted set; ARGV: limit, window in µs, TTL in ms. Returns {allowed, count, µs until
 # the oldest stamp leaves the window}. The member is "<seconds>.<µs>:<count>" from the TIME strings:
@@ -145,41 +146,28 @@ def _seconds(us: float) -> int:
     return max(0, math.ceil(us / 1_000_000))
 
 
-def evalsha(client: Any, *args: Any) -> Any:
-    """Send one ``EVALSHA`` and return its reply, on a pooled connection of ``client``.
-
-    For a plain ``redis.Redis`` this talks to a pooled connection directly, skipping
-    ``execute_command``'s layers (retry wrapper, observability hooks: ~70 Python calls, ~10 µs a
-    decision here). infra_core's own pools retry nothing anyway: a failure goes to the breaker and
-    the outage policy at once. Other clients (cluster, single-connection) use ``execute_command``.
-    """
-    pool = getattr(client, "connection_pool", None)
-    if pool is None or getattr(client, "connection", None) is not None:
-        return client.execute_command("EVALSHA", *args)
-    conn = pool.get_connection()
-    try:
-        conn.send_command("EVALSHA", *args)
-        return conn.read_response()
-    except BaseException as exc:
-        from redis.exceptions import ResponseError  # redis-py is optional: only on this path
-
-        if not isinstance(exc, ResponseError):  # the reply may be half read: drop the socket
-            conn.disconnect()
-        raise
-    finally:
-        pool.release(conn)
-
-
 def redis_hit(
-    client: Any, script: Any, key: str, rate: Rate, scope: str = "", ttl_windows: int = 1
+    client: Any,
+    script: Any,
+    key: str,
+    rate: Rate,
+    scope: str = "",
+    ttl_windows: int = 1,
+    *,
+    hot: HotConnections | None = None,
 ) -> Decision:
     """Run one decision for ``key`` on Redis (one EVALSHA round trip).
 
-    ``script`` is a registered redis-py Script: only its ``sha`` and text are used.
+    ``script`` is a registered redis-py Script: only its ``sha`` and text are used. With ``hot``
+    the command goes out pre-packed on a hot connection (infra_core.redis.hot); otherwise through
+    ``client.execute_command``.
     """
-    args = (key, rate.limit, rate.window * 1_000_000, rate.window * 1000 * ttl_windows + 1)
+    args = (rate.limit, rate.window * 1_000_000, rate.window * 1000 * ttl_windows + 1)
     try:
-        allowed, count, reset_us = evalsha(client, script.sha, 1, *args)
+        if hot is not None:
+            allowed, count, reset_us = hot.call(pack_evalsha(script.sha, key, *args))
+        else:
+            allowed, count, reset_us = client.execute_command("EVALSHA", script.sha, 1, key, *args)
     except Exception as exc:
         from redis.exceptions import NoScriptError  # redis-py is optional: only on this path
 
@@ -187,7 +175,7 @@ def redis_hit(
             raise
         # A restarted or flushed Redis forgot the script: load it and try once more.
         script.sha = client.script_load(script.script)
-        allowed, count, reset_us = evalsha(client, script.sha, 1, *args)
+        allowed, count, reset_us = client.execute_command("EVALSHA", script.sha, 1, key, *args)
     return Decision(
         allowed=bool(allowed),
         limit=rate.limit,

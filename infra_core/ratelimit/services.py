@@ -98,9 +98,9 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     algorithm, script = scopes.get(scope, default) if scopes else default
     name = raw + algorithm.suffix
     key = guard.make_key(name) if prefix is None else prefix + name
-    ttl = algorithm.ttl_windows
+    ttl, hot = algorithm.ttl_windows, guard.hot
     try:
-        return guard.run(lambda client: redis_hit(client, script, key, rate, scope, ttl))
+        return guard.run(lambda client: redis_hit(client, script, key, rate, scope, ttl, hot=hot))
     except RedisUnavailable as exc:
         if app_settings.ratelimit_fail_open(scope):
             decision = FALLBACK.hit(raw, rate, scope=scope)

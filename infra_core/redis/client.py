@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 
 from infra_core.redis.breaker import CircuitBreaker
+from infra_core.redis.hot import HotConnections
 
 T = TypeVar("T")
 
@@ -62,6 +63,8 @@ class GuardedRedis:
         self.client = client
         self.breaker = breaker
         self._scripts: dict[str, Any] = {}
+        # Lean one-command connections for the rate limiter's decision (None: use ``client``).
+        self.hot: HotConnections | None = HotConnections.for_client(client)
         # The cache's own make_key (KEY_PREFIX, VERSION, KEY_FUNCTION), looked up once: the
         # per-thread caches[alias] lookup costs microseconds on every call.
         self.make_key: Callable[[str], str] = caches[alias].make_key
@@ -128,6 +131,8 @@ def reset(*, setting: str | None = None, **kwargs: Any) -> None:
             for guard in _guards.values():
                 if guard.client is not None and hasattr(guard.client, "connection_pool"):
                     guard.client.connection_pool.disconnect()
+                if guard.hot is not None:
+                    guard.hot.close()
             _guards.clear()
 
 

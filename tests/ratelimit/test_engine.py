@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from django.core.cache import caches
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -134,13 +135,16 @@ def test_redis_hit_script_admissions_within_100_us_are_each_counted() -> None:
     assert [count for count, _ in admitted] == [card for _, card in admitted]
 
 
-def test_redis_hit_reloads_script_redis_forgot() -> None:
+@pytest.mark.parametrize("path", ["hot", "execute_command"])
+def test_redis_hit_reloads_script_redis_forgot(path: str) -> None:
     guard = guarded("default")
+    hot = guard.hot if path == "hot" else None
+    assert path != "hot" or hot is not None
     script = guard.script(SLIDING_WINDOW_LUA)
     real_sha = script.sha
     script.sha = "0" * 40  # what a restarted Redis without the script looks like to the client
     try:
-        decision = redis_hit(guard.client, script, _key(), Rate(3, 60))
+        decision = redis_hit(guard.client, script, _key(), Rate(3, 60), hot=hot)
     finally:
         script.sha = real_sha
     assert decision.allowed and decision.remaining == 2

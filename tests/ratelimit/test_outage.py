@@ -96,6 +96,38 @@ def test_outage_stopped_fail_closed_answers_429_with_retry_after(
     assert responses[-1].json()["error"]["code"] == "rate_limited"
 
 
+@pytest.mark.parametrize("fail_open", [True, False])
+def test_outage_redis_dies_under_traffic_policy_holds_and_breaker_counts_each_decision_once(
+    settings: SettingsWrapper,
+    throwaway_redis: ThrowawayRedis,
+    client: Client,
+    client_id: str,
+    fail_open: bool,
+) -> None:
+    # Idle hot connections exist when Redis goes away: each failing decision retries its dead
+    # socket once on a fresh one (refused), which must still be one failure for the breaker.
+    _use(settings, throwaway_redis.url, RATELIMIT_FAIL_OPEN=fail_open, REDIS_BREAKER_COOLDOWN=60.0)
+    warm = [client.get("/outage/", HTTP_X_CLIENT=client_id).status_code for _ in range(3)]
+    assert warm == [200] * 3
+    hot = guarded(ALIAS).hot
+    assert hot is not None and hot.idle == 1
+    throwaway_redis.stop()
+    breaker = guarded(ALIAS).breaker
+    states = []
+    responses = []
+    for _ in range(6):
+        responses.append(client.get("/outage/", HTTP_X_CLIENT=client_id))
+        states.append(breaker.state)
+    assert states == [BreakerState.CLOSED] * 2 + [BreakerState.OPEN] * 4  # 3 failures open it
+    if fail_open:
+        assert [r.status_code for r in responses] == [200] * 6
+    else:
+        assert [r.status_code for r in responses] == [429] * 6
+        assert all(int(r["Retry-After"]) >= 1 for r in responses)
+        assert {r.json()["error"]["code"] for r in responses} == {"rate_limited"}
+    assert hot.open == 0  # no socket kept to a dead server
+
+
 def test_outage_paused_fail_open_decision_is_fast_once_breaker_open(
     settings: SettingsWrapper, throwaway_redis: ThrowawayRedis, client: Client, client_id: str
 ) -> None:

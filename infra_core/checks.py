@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from infra_core.conf import DEFAULTS, REMOVED, suggest, user_settings
+from infra_core.conf import DEFAULTS, REMOVED, suggest
 
 CheckFunction = Callable[..., list[checks.CheckMessage]]
 
@@ -60,36 +60,8 @@ def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any)
     return messages
 
 
-def check_general(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """TRUSTED_PROXIES parses as a list of CIDRs."""
-    from infra_core.net import parse_networks
-
-    value = user_settings().get("TRUSTED_PROXIES", DEFAULTS["TRUSTED_PROXIES"])
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        return [
-            checks.Error(
-                f"INFRA_CORE['TRUSTED_PROXIES'] = {value!r} is not a list of strings.",
-                hint='Use CIDRs, e.g. ["10.0.0.0/8", "127.0.0.1"].',
-                id="infra_core.E001",
-            )
-        ]
-    try:
-        parse_networks(tuple(value))
-    except ValueError as exc:
-        return [
-            checks.Error(
-                f"INFRA_CORE['TRUSTED_PROXIES']: {exc}.",
-                hint='Use CIDRs, e.g. ["10.0.0.0/8", "127.0.0.1"].',
-                id="infra_core.E001",
-            )
-        ]
-    return []
-
-
 # Concern check modules add their functions here (see apps.py); order is the report order.
 CONCERN_CHECKS: list[str] = [
-    "infra_core.checks.check_settings_dict",
-    "infra_core.checks.check_general",
     "infra_core.request_id.checks.check_request_id",
     "infra_core.logging.checks.check_logging",
     "infra_core.ratelimit.checks.check_ratelimit",

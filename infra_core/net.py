@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from django.http import HttpRequest
 
-from infra_core.conf import app_settings
+from infra_core.conf import Setting, SettingError
+from infra_core.parsers import strings
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,27 @@ def parse_networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
         except ValueError as exc:
             raise ValueError(f"{cidr!r} is not an IP address or CIDR network ({exc})") from None
     return tuple(nets)
+
+
+def networks(value: object) -> tuple[IPNetwork, ...]:
+    """Parse a settings list of CIDRs (a Setting parser)."""
+    try:
+        return parse_networks(strings(value))
+    except ValueError as exc:
+        if isinstance(exc, SettingError):
+            raise
+        raise SettingError(f"contains a bad entry: {exc}") from None
+
+
+CIDR_HINT = 'Use CIDRs, e.g. ["10.0.0.0/8", "127.0.0.1"].'
+TRUSTED_PROXIES: Setting[tuple[IPNetwork, ...]] = Setting(
+    "TRUSTED_PROXIES",
+    [],
+    networks,
+    "CIDRs of reverse proxies whose X-Forwarded-For entries are trusted. Empty: use REMOTE_ADDR.",
+    "infra_core.E001",
+    CIDR_HINT,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -66,7 +88,7 @@ def client_ip(request: HttpRequest) -> str | None:
     right to left past trusted hops, so entries a client prepends never win.
     """
     remote = str(request.META.get("REMOTE_ADDR") or "")
-    nets = parse_networks(tuple(app_settings.trusted_proxies))
+    nets = TRUSTED_PROXIES.value
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if not nets:
         if forwarded:

@@ -1,0 +1,76 @@
+"""The one hook through which a concern joins infra_core.
+
+A concern (``infra_core/<name>/``, or a project's own package) describes itself once in a
+``CONCERN = Concern(...)`` object: its settings table, its system checks, the functions that
+connect its signal receivers, the modules defining its metrics and the caches to forget when
+settings change. ``InfraCoreConfig.ready()`` registers infra_core's own concerns; anything else may
+call :func:`register` from its own ``AppConfig.ready()``. Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import checks
+from django.core.signals import setting_changed
+
+from infra_core import conf
+
+CheckFunction = Callable[..., list[checks.CheckMessage]]
+Reset = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Concern:
+    """What one concern brings: settings, checks, receivers, metrics, resets."""
+
+    name: str
+    settings: Sequence[conf.Setting[Any]] = ()
+    checks: Sequence[CheckFunction] = ()
+    # Zero-argument callables that connect the concern's signal receivers (Celery hooks too).
+    receivers: Sequence[Callable[[], None]] = ()
+    # Modules that define the concern's metrics on the one registry (imported at registration).
+    metrics: Sequence[str] = ()
+    # ``setting_changed`` receivers that forget the concern's module-level caches.
+    resets: Sequence[Reset] = ()
+
+
+_registered: dict[str, Concern] = {}
+
+
+def register(concern: Concern) -> None:
+    """Declare ``concern``'s settings, register its checks, connect its receivers; idempotent."""
+    if concern.name in _registered:
+        return
+    _registered[concern.name] = concern
+    conf.declare(*concern.settings)
+    for function in concern.checks:
+        checks.register(function, "infra_core")
+    for module in concern.metrics:
+        importlib.import_module(module)
+    for reset in concern.resets:
+        uid = f"infra_core.reset.{concern.name}.{reset.__module__}.{reset.__qualname__}"
+        setting_changed.connect(reset, dispatch_uid=uid)
+    for connect in concern.receivers:
+        connect()
+
+
+def registered() -> tuple[Concern, ...]:
+    """Return the registered concerns in registration order."""
+    return tuple(_registered.values())
+
+
+def check_declared_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """Every declared setting with a check ID parses with the parser the runtime uses."""
+    messages: list[Any] = []
+    for setting in conf.DECLARED.values():
+        if setting.check_id is None:
+            continue
+        problem = setting.problem()
+        if problem is not None:
+            hint = setting.hint or f"e.g. {setting.default!r} (the default)."
+            messages.append(checks.Error(problem, hint=hint, id=setting.check_id))
+    return messages

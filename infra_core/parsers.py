@@ -1,0 +1,119 @@
+"""Parsers for ``Setting`` declarations: each returns the typed value or raises SettingError.
+
+The message completes "INFRA_CORE['KEY'] = <value> ...", e.g. "is not a bool".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from infra_core.conf import SettingError
+
+T = TypeVar("T")
+Parser = Callable[[Any], T]
+
+
+def boolean(value: Any) -> bool:
+    """Accept only True or False: the string "false" is an error, never truthy."""
+    if isinstance(value, bool):
+        return value
+    raise SettingError("is not a bool (use True or False)")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Parser[int]:
+    """An int (not a bool) within the bounds."""
+
+    def parse(value: Any) -> int:
+        if not _is_int(value) or not _within(value, minimum, maximum):
+            raise SettingError(f"is not {_bounded('an int', minimum, maximum)}")
+        return int(value)
+
+    return parse
+
+
+def number(
+    minimum: float | None = None, maximum: float | None = None, *, positive: bool = False
+) -> Parser[float]:
+    """An int or float (not a bool) within the bounds; ``positive`` excludes zero."""
+
+    def parse(value: Any) -> float:
+        ok = _is_number(value) and _within(value, minimum, maximum) and (value > 0 or not positive)
+        if not ok:
+            what = "a positive number" if positive else "a number"
+            raise SettingError(f"is not {_bounded(what, minimum, maximum)}")
+        return float(value)
+
+    return parse
+
+
+def _within(value: float, minimum: float | None, maximum: float | None) -> bool:
+    return (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+
+
+def _bounded(what: str, minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"{what} in [{minimum}, {maximum}]"
+    if minimum is not None:
+        return f"{what} >= {minimum}"
+    if maximum is not None:
+        return f"{what} <= {maximum}"
+    return what
+
+
+def string(*, empty: bool = False) -> Parser[str]:
+    """A str; empty only when ``empty``."""
+
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or (not empty and not value):
+            raise SettingError("is not a non-empty string" if not empty else "is not a string")
+        return value
+
+    return parse
+
+
+def optional(inner: Parser[T]) -> Parser[T | None]:
+    """None, or what ``inner`` accepts."""
+
+    def parse(value: Any) -> T | None:
+        return None if value is None else inner(value)
+
+    return parse
+
+
+def choice(*options: str) -> Parser[str]:
+    """One of ``options``."""
+
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise SettingError(f"is not one of {', '.join(repr(o) for o in options)}")
+        return str(value)
+
+    return parse
+
+
+def strings(value: Any) -> tuple[str, ...]:
+    """A list or tuple of strings, returned as a tuple."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise SettingError("is not a list of strings")
+    return tuple(value)
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """A dict (its entries are validated by the concern's own check), returned as a copy."""
+    if not isinstance(value, Mapping):
+        raise SettingError("is not a dict")
+    return dict(value)
+
+
+def anything(value: T) -> T:
+    """Accept the value as it is (the concern's own check validates it)."""
+    return value

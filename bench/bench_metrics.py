@@ -150,8 +150,8 @@ def measure_scrape(generations: int, compacted: bool) -> dict[str, Any]:
     """Time one multiprocess scrape after ``generations`` dead workers (20 series each)."""
     from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
-    from infra_core.metrics.compaction import compact_dead_worker
     from infra_core.metrics.exposition import render
+    from infra_core.metrics.multiprocess import compact_dead_worker
 
     with tempfile.TemporaryDirectory(prefix="bench-scrape-") as mpdir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = mpdir

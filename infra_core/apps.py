@@ -31,6 +31,10 @@ class InfraCoreConfig(AppConfig):
 # of registration and of the system-check report. Adding a concern adds one line here.
 CONCERNS: list[str] = [
     "infra_core.concern",
+    "infra_core.request_id.concern",
+    "infra_core.logging.concern",
+    "infra_core.errors.concern",
+    "infra_core.metrics.concern",
 ]
 
 RECEIVERS: list[str] = [

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core import checks
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 
 from infra_core import conf
 
@@ -36,6 +37,9 @@ class Concern:
     metrics: Sequence[str] = ()
     # ``setting_changed`` receivers that forget the concern's module-level caches.
     resets: Sequence[Reset] = ()
+    # Dotted paths of prometheus collectors that read the database: exposed on every scrape,
+    # never merged across gunicorn workers (they are the same in every process).
+    collectors: Sequence[str] = ()
 
 
 _registered: dict[str, Concern] = {}
@@ -51,6 +55,11 @@ def register(concern: Concern) -> None:
         checks.register(function, "infra_core")
     for module in concern.metrics:
         importlib.import_module(module)
+    if concern.collectors:
+        from infra_core.metrics.exposition import add_database_collector
+
+        for path in concern.collectors:
+            add_database_collector(import_string(path))
     for reset in concern.resets:
         uid = f"infra_core.reset.{concern.name}.{reset.__module__}.{reset.__qualname__}"
         setting_changed.connect(reset, dispatch_uid=uid)

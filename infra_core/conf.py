@@ -50,6 +50,8 @@ class Setting(Generic[T]):
     # check validates this key (deep structures with several IDs of their own).
     check_id: str | None = None
     hint: str = ""
+    # Never show the value in messages (tokens, keys): only its type and length.
+    secret: bool = False
 
     def raw(self) -> Any:
         """Return the user's value of this key, or the default when unset."""
@@ -82,7 +84,13 @@ class Setting(Generic[T]):
 
     def describe(self, raw: Any, exc: Exception) -> str:
         """Return the message naming this key, the offending value and what is wrong."""
-        return f"INFRA_CORE[{self.name!r}] = {raw!r} {exc}."
+        return f"INFRA_CORE[{self.name!r}] = {self.show(raw)} {exc}."
+
+    def show(self, raw: Any) -> str:
+        """Return ``raw`` as messages may show it (masked when the setting is secret)."""
+        if self.secret and isinstance(raw, str):
+            return f"<{len(raw)} characters>"
+        return repr(raw)  # a non-string is no usable secret: show it to explain the error
 
 
 def declare(*table: Setting[Any]) -> None:
@@ -122,16 +130,6 @@ def suggest(key: str) -> str | None:
 # Keys not yet moved into a concern's table (transitional: emptied concern by concern).
 LEGACY: dict[str, Any] = {
     # --- request id and logging (1xx) ---------------------------------------------------------
-    # Header carrying the request/correlation id, in and out.
-    "REQUEST_ID_HEADER": "X-Request-ID",
-    # Accept a well-formed incoming id (True) or always generate a fresh one (False).
-    "REQUEST_ID_TRUST_INCOMING": True,
-    # Access-log lines for requests slower than this many milliseconds get ``slow: true``.
-    "ACCESS_LOG_SLOW_MS": 1000,
-    # Path prefixes the access log skips (probes and scrapes are noise).
-    "ACCESS_LOG_SKIP_PATHS": ["/health/", "/ready/", "/live/", "/metrics"],
-    # Extra key fragments whose values are redacted in log records (case-insensitive substring).
-    "LOG_REDACT_KEYS": [],
     # --- rate limiting (2xx) ------------------------------------------------------------------
     # Scope -> rate ("100/m", None = unlimited) or {plan: rate}. A per-plan dict falls back to the
     # RATELIMIT_DEFAULT_PLAN entry for plans it does not name.
@@ -198,12 +196,6 @@ LEGACY: dict[str, Any] = {
     "HEALTH_VERSION": None,
     # Store a row when a check changes status (per process, never per probe); for the admin.
     "HEALTH_RECORD_TRANSITIONS": False,
-    # /metrics: bearer token (>= 16 chars) that may scrape; None: no token access.
-    "METRICS_TOKEN": None,
-    # /metrics: client CIDRs (via TRUSTED_PROXIES-aware client_ip) that may scrape without a token.
-    "METRICS_ALLOWED_IPS": [],
-    # /metrics: logged-in staff users may view it. With no token and no IPs this is the only way.
-    "METRICS_ALLOW_STAFF": True,
     # --- tasks and DLQ (4xx) ------------------------------------------------------------------
     # Retries of an InfraTask that sets no policy of its own: attempts after the first one.
     "TASKS_MAX_RETRIES": 3,
@@ -237,12 +229,6 @@ LEGACY: dict[str, Any] = {
     # --- retention (6xx) ----------------------------------------------------------------------
     # --- env and Sentry (7xx) -----------------------------------------------------------------
     # --- errors (8xx) -------------------------------------------------------------------------
-    # "envelope" ({"error": {...}}) or "problem" (RFC 9457 application/problem+json).
-    "ERRORS_FORMAT": "envelope",
-    # Browsers (Accept: text/html) outside ERRORS_API_PREFIXES get Django's HTML error pages.
-    "ERRORS_HTML_FOR_BROWSERS": True,
-    # Path prefixes that always get JSON errors, whatever the Accept header says.
-    "ERRORS_API_PREFIXES": ["/api/"],
 }
 DEFAULTS.update(LEGACY)
 
@@ -273,26 +259,6 @@ class AppSettings:
         raise AttributeError(name)
 
     # --- request id and logging ---
-    @property
-    def request_id_header(self) -> str:
-        return str(self.get("REQUEST_ID_HEADER"))
-
-    @property
-    def request_id_trust_incoming(self) -> bool:
-        return bool(self.get("REQUEST_ID_TRUST_INCOMING"))
-
-    @property
-    def access_log_slow_ms(self) -> float:
-        return float(self.get("ACCESS_LOG_SLOW_MS"))
-
-    @property
-    def access_log_skip_paths(self) -> tuple[str, ...]:
-        return tuple(self.get("ACCESS_LOG_SKIP_PATHS"))
-
-    @property
-    def log_redact_keys(self) -> tuple[str, ...]:
-        return tuple(str(k).lower() for k in self.get("LOG_REDACT_KEYS"))
-
     # --- tasks and DLQ ---
     @property
     def tasks_max_retries(self) -> int:
@@ -391,32 +357,7 @@ class AppSettings:
         return bool(self.get("HEALTH_RECORD_TRANSITIONS"))
 
     # --- metrics ---
-    @property
-    def metrics_token(self) -> str | None:
-        value = self.get("METRICS_TOKEN")
-        return str(value) if value else None
-
-    @property
-    def metrics_allowed_ips(self) -> tuple[str, ...]:
-        return tuple(self.get("METRICS_ALLOWED_IPS"))
-
-    @property
-    def metrics_allow_staff(self) -> bool:
-        return bool(self.get("METRICS_ALLOW_STAFF"))
-
     # --- errors ---
-    @property
-    def errors_format(self) -> str:
-        return str(self.get("ERRORS_FORMAT"))
-
-    @property
-    def errors_html_for_browsers(self) -> bool:
-        return bool(self.get("ERRORS_HTML_FOR_BROWSERS"))
-
-    @property
-    def errors_api_prefixes(self) -> tuple[str, ...]:
-        return tuple(self.get("ERRORS_API_PREFIXES"))
-
     # --- rate limiting ---
     @property
     def ratelimit_rates(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ logger = logging.getLogger("infra_core.gunicorn")
 
 def on_starting(server: Any) -> None:
     """Wipe PROMETHEUS_MULTIPROC_DIR at master start so old workers' files are not merged in."""
-    from infra_core.metrics.exposition import multiproc_dir, wipe_multiproc_dir
+    from infra_core.metrics.multiprocess import multiproc_dir, wipe_multiproc_dir
 
     if multiproc_dir():
         removed = wipe_multiproc_dir()
@@ -27,14 +27,14 @@ def on_starting(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges and fold its counters into the archive (totals stay)."""
-    from infra_core.metrics.exposition import multiproc_dir
+    from infra_core.metrics.multiprocess import multiproc_dir
 
     if not multiproc_dir():
         return
     try:
         from prometheus_client import multiprocess
 
-        from infra_core.metrics.compaction import compact_dead_worker
+        from infra_core.metrics.multiprocess import compact_dead_worker
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
         compact_dead_worker(worker.pid)

@@ -117,3 +117,16 @@ def mapping(value: Any) -> dict[str, Any]:
 def anything(value: T) -> T:
     """Accept the value as it is (the concern's own check validates it)."""
     return value
+
+
+def token(min_length: int) -> Parser[str | None]:
+    """None (no token access), or a string of at least ``min_length`` characters."""
+
+    def parse(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) < min_length:
+            raise SettingError(f"is not a string of at least {min_length} characters")
+        return value
+
+    return parse

@@ -78,10 +78,10 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
     """Return a JSON error response in the envelope, with optional extra headers."""
-    from infra_core.conf import app_settings
+    from infra_core.errors.conf import ERRORS_FORMAT
 
     rid = getattr(request, "request_id", None) if request is not None else None
-    if app_settings.errors_format == "problem":
+    if ERRORS_FORMAT.value == "problem":
         response = JsonResponse(
             problem_body(status, code, message, details, rid),
             status=status,

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.html import escape
 
-from infra_core.conf import app_settings
+from infra_core.errors.conf import ERRORS_API_PREFIXES, ERRORS_HTML_FOR_BROWSERS
 from infra_core.errors.envelope import error_response
 from infra_core.errors.exceptions import AppError
 
@@ -40,9 +40,9 @@ class ErrorSpec:
 
 def wants_html(request: HttpRequest) -> bool:
     """Return True if a browser asked for HTML and the project wants HTML error pages."""
-    if not app_settings.errors_html_for_browsers:
+    if not ERRORS_HTML_FOR_BROWSERS.value:
         return False
-    if request.path.startswith(app_settings.errors_api_prefixes):
+    if request.path.startswith(ERRORS_API_PREFIXES.value):
         return False
     if request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return False

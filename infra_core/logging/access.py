@@ -11,7 +11,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from infra_core import context
-from infra_core.conf import app_settings
+from infra_core.logging.conf import ACCESS_LOG_SKIP_PATHS, ACCESS_LOG_SLOW_MS
 from infra_core.net import client_ip
 
 access_logger = logging.getLogger("infra_core.access")
@@ -80,11 +80,11 @@ class AccessLogMiddleware:
     def _log(self, request: HttpRequest, response: HttpResponseBase | None, start: float) -> None:
         try:
             path = request.path
-            if path.startswith(app_settings.access_log_skip_paths):
+            if path.startswith(ACCESS_LOG_SKIP_PATHS.value):
                 return
             duration_ms = (time.perf_counter() - start) * 1000.0
             status = response.status_code if response is not None else 500
-            slow = duration_ms >= app_settings.access_log_slow_ms
+            slow = duration_ms >= ACCESS_LOG_SLOW_MS.value
             if status >= 500:
                 level = logging.ERROR
             elif status >= 400 or slow:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from infra_core import context
-from infra_core.conf import app_settings
+from infra_core.logging.conf import LOG_REDACT_KEYS
 
 # Key fragments whose values never reach a log line (case-insensitive substring match).
 SENSITIVE_FRAGMENTS: tuple[str, ...] = (
@@ -124,7 +124,7 @@ class RedactFilter(logging.Filter):
     def _redact(self, record: logging.LogRecord) -> None:
         extra = self.extra
         try:
-            extra = extra + app_settings.log_redact_keys
+            extra = extra + LOG_REDACT_KEYS.value
         except Exception:  # settings not configured (plain scripts)
             extra = self.extra
         if record.args:

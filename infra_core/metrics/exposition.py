@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -12,27 +9,25 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.registry import Collector
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+from infra_core.metrics.multiprocess import directory_lock, multiproc_dir
+
+# Gauges read from the database: the same in every process, so never merged across workers.
+# Concerns add theirs through ``Concern.collectors``.
+_database_metrics = CollectorRegistry(auto_describe=False)
 
 
-def multiproc_dir() -> str | None:
-    """Return the multiprocess directory from the environment, if set."""
-    return os.environ.get(MULTIPROC_ENV) or None
-
-
-_database_metrics: CollectorRegistry | None = None
+def add_database_collector(collector: Collector) -> None:
+    """Expose ``collector`` on every scrape, outside multiprocess merging; idempotent."""
+    try:
+        _database_metrics.register(collector)
+    except ValueError:  # already registered (a second registration of the same concern)
+        pass
 
 
 def database_metrics() -> bytes:
-    """Return gauges read from the database (same in every process, so never merged)."""
-    global _database_metrics
-    if _database_metrics is None:
-        from infra_core.tasks.metrics import PENDING
-
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(PENDING)
-        _database_metrics = registry
+    """Return the database-read gauges as Prometheus text."""
     return generate_latest(_database_metrics)
 
 
@@ -45,8 +40,6 @@ def render() -> tuple[bytes, str]:
 def _render_process_metrics() -> tuple[bytes, str]:
     directory = multiproc_dir()
     if directory:
-        from infra_core.metrics.compaction import directory_lock
-
         # A fresh registry per scrape: MultiProcessCollector reads the .db files at collect time,
         # under a shared lock so a concurrent compaction (child_exit) is never seen half done.
         registry = CollectorRegistry()
@@ -54,20 +47,3 @@ def _render_process_metrics() -> tuple[bytes, str]:
         with directory_lock(directory, exclusive=False):
             return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
-
-
-def wipe_multiproc_dir(path: str | None = None) -> int:
-    """Create the multiprocess directory if missing and delete its ``*.db`` files; return count.
-
-    Only ``.db`` files are removed, so a directory pointed at by mistake loses nothing else.
-    """
-    target = path or multiproc_dir()
-    if not target:
-        return 0
-    directory = Path(target)
-    directory.mkdir(parents=True, exist_ok=True)
-    removed = 0
-    for file in directory.glob("*.db"):
-        file.unlink(missing_ok=True)
-        removed += 1
-    return removed

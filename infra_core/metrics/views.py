@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from infra_core.errors.envelope import error_response
 from infra_core.logging.events import log_security_event
-from infra_core.metrics.access import Access, check_access
+from infra_core.metrics.authorization import Access, check_access
+from infra_core.metrics.conf import METRICS_TOKEN
 from infra_core.metrics.exposition import render
 
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def metrics_view(request: HttpRequest) -> HttpResponseBase:
     """Serve Prometheus metrics to a bearer token, an allowlisted IP or a staff user."""
     decision = check_access(request)
@@ -25,9 +26,7 @@ def metrics_view(request: HttpRequest) -> HttpResponseBase:
             request, status=403, code="permission_denied", message="Not allowed to read metrics."
         )
     if decision is Access.NO_CREDENTIALS:
-        from infra_core.conf import app_settings
-
-        if app_settings.metrics_token:
+        if METRICS_TOKEN.value:
             return error_response(
                 request,
                 status=401,

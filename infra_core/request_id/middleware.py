@@ -9,14 +9,14 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from infra_core import context
-from infra_core.conf import app_settings
+from infra_core.request_id.conf import REQUEST_ID_HEADER, REQUEST_ID_TRUST_INCOMING
 from infra_core.request_id.ids import is_valid_request_id, meta_key
 
 _VARS = (context.user_id_var, context.plan_var, context.task_id_var, context.route_var)
 
 
 def _incoming_or_new(request: HttpRequest, header: str) -> str:
-    if app_settings.request_id_trust_incoming:
+    if REQUEST_ID_TRUST_INCOMING.value:
         value = request.META.get(meta_key(header))
         if value and is_valid_request_id(value):
             return str(value)
@@ -50,7 +50,7 @@ class RequestIDMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        header = app_settings.request_id_header
+        header = REQUEST_ID_HEADER.value
         rid = _incoming_or_new(request, header)
         request.request_id = rid  # type: ignore[attr-defined]
         token = context.request_id_var.set(rid)
@@ -65,7 +65,7 @@ class RequestIDMiddleware:
             context.request_id_var.reset(token)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        header = app_settings.request_id_header
+        header = REQUEST_ID_HEADER.value
         rid = _incoming_or_new(request, header)
         request.request_id = rid  # type: ignore[attr-defined]
         token = context.request_id_var.set(rid)

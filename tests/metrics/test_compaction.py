@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from infra_core.metrics.compaction import compact_dead_worker
+from infra_core.metrics.multiprocess import compact_dead_worker
 
 COUNTER = mmap_key("app_jobs", "app_jobs_total", ["kind"], ["a"], "Jobs.")
 BUCKET = mmap_key("app_latency", "app_latency_bucket", ["le"], ["0.5"], "Latency.")

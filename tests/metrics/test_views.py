@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from infra_core.metrics import access
+from infra_core import credentials as access
 from tests.metrics.conftest import TOKEN
 
 

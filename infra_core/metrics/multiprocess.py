@@ -1,4 +1,4 @@
-"""Fold a dead gunicorn worker's multiprocess files into one archive, so files stay bounded.
+"""gunicorn multiprocess mode: the directory, its lock, and compaction of dead workers' files.
 
 prometheus_client keeps a dead worker's counter/histogram/summary files forever (counters must
 not go backwards), so with ``max_requests`` recycling the directory, and every scrape's cost,
@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from infra_core.metrics.exposition import multiproc_dir
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiproc_dir() -> str | None:
+    """Return the multiprocess directory from the environment, if set."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
 
 # Additive value types; gauges are not compacted (live* gauges are deleted by mark_process_dead).
 COMPACTED_TYPES = ("counter", "histogram", "summary")
@@ -64,4 +70,21 @@ def compact_dead_worker(pid: int, path: str | None = None) -> int:
             _fold(dead, Path(directory) / f"{typ}_{ARCHIVE}.db")
             dead.unlink()
             removed += 1
+    return removed
+
+
+def wipe_multiproc_dir(path: str | None = None) -> int:
+    """Create the multiprocess directory if missing and delete its ``*.db`` files; return count.
+
+    Only ``.db`` files are removed, so a directory pointed at by mistake loses nothing else.
+    """
+    target = path or multiproc_dir()
+    if not target:
+        return 0
+    directory = Path(target)
+    directory.mkdir(parents=True, exist_ok=True)
+    removed = 0
+    for file in directory.glob("*.db"):
+        file.unlink(missing_ok=True)
+        removed += 1
     return removed

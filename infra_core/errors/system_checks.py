@@ -1,4 +1,4 @@
-"""Checks for the error envelope (8xx)."""
+"""System checks for the error envelope (8xx); its settings are checked from their table."""
 
 from __future__ import annotations
 
@@ -8,46 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from infra_core.checks import not_a_bool
-from infra_core.conf import DEFAULTS, user_settings
-
 MIDDLEWARE_PATH = "infra_core.middleware.ErrorMiddleware"
-FORMATS = ("envelope", "problem")
-
-
-def _conf(key: str) -> Any:
-    return user_settings().get(key, DEFAULTS[key])
-
-
-def _values() -> list[Any]:
-    messages: list[Any] = []
-    fmt = _conf("ERRORS_FORMAT")
-    if fmt not in FORMATS:
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['ERRORS_FORMAT'] = {fmt!r} is not a known format.",
-                hint=f"Use one of {list(FORMATS)}.",
-                id="infra_core.E801",
-            )
-        )
-    messages += not_a_bool(
-        "ERRORS_HTML_FOR_BROWSERS",
-        _conf("ERRORS_HTML_FOR_BROWSERS"),
-        "infra_core.E802",
-        hint="Use True (browsers get HTML error pages) or False (always JSON).",
-    )
-    prefixes = _conf("ERRORS_API_PREFIXES")
-    if not isinstance(prefixes, list | tuple) or not all(
-        isinstance(p, str) and p.startswith("/") for p in prefixes
-    ):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['ERRORS_API_PREFIXES'] = {prefixes!r} is not a list of paths.",
-                hint='Use path prefixes starting with "/", e.g. ["/api/"].',
-                id="infra_core.E803",
-            )
-        )
-    return messages
 
 
 def _handlers_installed() -> bool:
@@ -94,5 +55,5 @@ def _placement() -> list[Any]:
 
 
 def check_errors(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """Error settings parse; the middleware is last and the error handlers are installed."""
-    return [*_values(), *_placement()]
+    """The middleware is last and the error handlers are installed."""
+    return _placement()

@@ -1,4 +1,4 @@
-"""Checks for /metrics (infra_core takes E340+/W340+ of the 3xx range; health has E300-E339)."""
+"""System checks for /metrics (E340+/W340+ of the 3xx range; health has E300-E339)."""
 
 from __future__ import annotations
 
@@ -9,79 +9,27 @@ from typing import Any
 
 from django.core import checks
 
-from infra_core.checks import not_a_bool
-from infra_core.conf import DEFAULTS, user_settings
-
-MIN_TOKEN_LENGTH = 16
+from infra_core.metrics.conf import METRICS_ALLOWED_IPS
 
 
-def _conf(key: str) -> Any:
-    return user_settings().get(key, DEFAULTS[key])
-
-
-def _token() -> list[Any]:
-    token = _conf("METRICS_TOKEN")
-    if token is None:
+def _open_allowlist() -> list[Any]:
+    if METRICS_ALLOWED_IPS.problem() is not None:
+        return []  # reported by the settings check (E341)
+    open_nets = [str(n) for n in METRICS_ALLOWED_IPS.value if n.prefixlen == 0]
+    if not open_nets:
         return []
-    if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH:
-        shown = f"<{len(token)} characters>" if isinstance(token, str) else repr(token)
-        return [
-            checks.Error(
-                f"INFRA_CORE['METRICS_TOKEN'] = {shown} is not a string of at least "
-                f"{MIN_TOKEN_LENGTH} characters.",
-                hint='Generate one: python -c "import secrets; print(secrets.token_urlsafe(32))"'
-                " and read it from the environment; or set None to disable token access.",
-                id="infra_core.E340",
-            )
-        ]
-    return []
-
-
-def _ips() -> list[Any]:
-    from infra_core.net import parse_networks
-
-    value = _conf("METRICS_ALLOWED_IPS")
-    hint = 'Use CIDRs of your Prometheus servers, e.g. ["10.0.5.0/24"].'
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        return [
-            checks.Error(
-                f"INFRA_CORE['METRICS_ALLOWED_IPS'] = {value!r} is not a list of strings.",
-                hint=hint,
-                id="infra_core.E341",
-            )
-        ]
-    try:
-        nets = parse_networks(tuple(value))
-    except ValueError as exc:
-        return [
-            checks.Error(
-                f"INFRA_CORE['METRICS_ALLOWED_IPS']: {exc}.", hint=hint, id="infra_core.E341"
-            )
-        ]
-    open_nets = [str(n) for n in nets if n.prefixlen == 0]
-    if open_nets:
-        return [
-            checks.Warning(
-                f"INFRA_CORE['METRICS_ALLOWED_IPS'] contains {open_nets}: /metrics is open to "
-                "every client.",
-                hint=hint + " Or use METRICS_TOKEN.",
-                id="infra_core.W340",
-            )
-        ]
-    return []
-
-
-def _staff() -> list[Any]:
-    return not_a_bool(
-        "METRICS_ALLOW_STAFF",
-        _conf("METRICS_ALLOW_STAFF"),
-        "infra_core.E342",
-        hint="Use True (staff users may view /metrics) or False.",
-    )
+    return [
+        checks.Warning(
+            f"INFRA_CORE['METRICS_ALLOWED_IPS'] contains {open_nets}: /metrics is open to "
+            "every client.",
+            hint=f"{METRICS_ALLOWED_IPS.hint} Or use METRICS_TOKEN.",
+            id="infra_core.W340",
+        )
+    ]
 
 
 def _multiproc() -> list[Any]:
-    from infra_core.metrics.exposition import MULTIPROC_ENV, multiproc_dir
+    from infra_core.metrics.multiprocess import MULTIPROC_ENV, multiproc_dir
 
     if os.environ.get(MULTIPROC_ENV) == "":
         return [
@@ -176,11 +124,9 @@ def _middleware_position() -> list[Any]:
 
 
 def check_metrics(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """Token, allowlist, staff flag, multiprocess dir, middleware order; no open metrics route."""
+    """Allowlist not open to all, multiprocess dir, middleware order; no open metrics route."""
     return [
-        *_token(),
-        *_ips(),
-        *_staff(),
+        *_open_allowlist(),
         *_multiproc(),
         *_middleware_position(),
         *_unprotected_exports(),

@@ -35,9 +35,9 @@ CONCERNS: list[str] = [
     "infra_core.logging.concern",
     "infra_core.errors.concern",
     "infra_core.metrics.concern",
+    "infra_core.health.concern",
 ]
 
 RECEIVERS: list[str] = [
-    "infra_core.health.receivers.connect",
     "infra_core.tasks.receivers.connect",
 ]

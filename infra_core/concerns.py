@@ -10,7 +10,7 @@ call :func:`register` from its own ``AppConfig.ready()``. Nothing connects at im
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,13 @@ class Concern:
     # Dotted paths of prometheus collectors that read the database: exposed on every scrape,
     # never merged across gunicorn workers (they are the same in every process).
     collectors: Sequence[str] = ()
+
+    def run_checks(self) -> list[checks.CheckMessage]:
+        """Return the messages of this concern alone: its settings table, then its checks."""
+        messages = settings_messages(self.settings)
+        for function in self.checks:
+            messages.extend(function(None))
+        return messages
 
 
 _registered: dict[str, Concern] = {}
@@ -72,10 +79,10 @@ def registered() -> tuple[Concern, ...]:
     return tuple(_registered.values())
 
 
-def check_declared_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """Every declared setting with a check ID parses with the parser the runtime uses."""
-    messages: list[Any] = []
-    for setting in conf.DECLARED.values():
+def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[checks.CheckMessage]:
+    """Return one error per setting of ``table`` that its own parser rejects."""
+    messages: list[checks.CheckMessage] = []
+    for setting in table:
         if setting.check_id is None:
             continue
         problem = setting.problem()
@@ -83,3 +90,8 @@ def check_declared_settings(app_configs: Sequence[Any] | None = None, **kwargs: 
             hint = setting.hint or f"e.g. {setting.default!r} (the default)."
             messages.append(checks.Error(problem, hint=hint, id=setting.check_id))
     return messages
+
+
+def check_declared_settings(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
+    """Every declared setting with a check ID parses with the parser the runtime uses."""
+    return settings_messages(conf.DECLARED.values())

@@ -168,34 +168,6 @@ LEGACY: dict[str, Any] = {
     # Seconds an open breaker waits before letting one trial call through.
     "REDIS_BREAKER_COOLDOWN": 5.0,
     # --- health and metrics (3xx) -------------------------------------------------------------
-    # Health checks: dotted paths or {"check", "name", "critical", "timeout", "options"} dicts.
-    "HEALTH_CHECKS": [
-        "infra_core.health.probes.DatabaseCheck",
-        "infra_core.health.probes.CacheCheck",
-        "infra_core.health.probes.MigrationsCheck",
-        "infra_core.health.probes.DiskCheck",
-        "infra_core.health.probes.MemoryCheck",
-    ],
-    # Overall deadline in seconds: /health/ and /ready/ answer within it whatever the checks do.
-    "HEALTH_TIMEOUT": 2.0,
-    # Per-check timeout in seconds for entries that give none.
-    "HEALTH_CHECK_TIMEOUT": 1.0,
-    # Seconds a round of results is reused (per process): a probe storm costs one round. 0: off.
-    "HEALTH_CACHE_SECONDS": 2.0,
-    # Bearer token (>= 16 chars) that sees per-check detail; None: only staff (if allowed) do.
-    "HEALTH_TOKEN": None,
-    # Logged-in active staff users see per-check detail.
-    "HEALTH_ALLOW_STAFF": True,
-    # HTTP status per overall status.
-    "HEALTH_STATUS_CODES": {"healthy": 200, "degraded": 200, "unhealthy": 503},
-    # After SIGTERM (gunicorn hook) /ready/ answers 503 for this long before the worker stops.
-    "HEALTH_DRAIN_SECONDS": 5.0,
-    # Threads that run checks, per process (a hung check holds at most one of them).
-    "HEALTH_MAX_WORKERS": 8,
-    # Version string shown to authorized callers; None: omitted.
-    "HEALTH_VERSION": None,
-    # Store a row when a check changes status (per process, never per probe); for the admin.
-    "HEALTH_RECORD_TRANSITIONS": False,
     # --- tasks and DLQ (4xx) ------------------------------------------------------------------
     # Retries of an InfraTask that sets no policy of its own: attempts after the first one.
     "TASKS_MAX_RETRIES": 3,
@@ -310,52 +282,6 @@ class AppSettings:
         return str(self.get("EVENTS_SOURCE"))
 
     # --- health ---
-    @property
-    def health_checks(self) -> list[Any]:
-        return list(self.get("HEALTH_CHECKS"))
-
-    @property
-    def health_timeout(self) -> float:
-        return float(self.get("HEALTH_TIMEOUT"))
-
-    @property
-    def health_check_timeout(self) -> float:
-        return float(self.get("HEALTH_CHECK_TIMEOUT"))
-
-    @property
-    def health_cache_seconds(self) -> float:
-        return float(self.get("HEALTH_CACHE_SECONDS"))
-
-    @property
-    def health_token(self) -> str | None:
-        value = self.get("HEALTH_TOKEN")
-        return str(value) if value else None
-
-    @property
-    def health_allow_staff(self) -> bool:
-        return bool(self.get("HEALTH_ALLOW_STAFF"))
-
-    @property
-    def health_status_codes(self) -> dict[str, int]:
-        return {**LEGACY["HEALTH_STATUS_CODES"], **self.get("HEALTH_STATUS_CODES")}
-
-    @property
-    def health_drain_seconds(self) -> float:
-        return float(self.get("HEALTH_DRAIN_SECONDS"))
-
-    @property
-    def health_max_workers(self) -> int:
-        return int(self.get("HEALTH_MAX_WORKERS"))
-
-    @property
-    def health_version(self) -> str | None:
-        value = self.get("HEALTH_VERSION")
-        return str(value) if value is not None else None
-
-    @property
-    def health_record_transitions(self) -> bool:
-        return bool(self.get("HEALTH_RECORD_TRANSITIONS"))
-
     # --- metrics ---
     # --- errors ---
     # --- rate limiting ---

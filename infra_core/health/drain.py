@@ -12,6 +12,8 @@ import threading
 from types import FrameType
 from typing import Any
 
+from infra_core.health.conf import HEALTH_DRAIN_SECONDS
+
 logger = logging.getLogger("infra_core.health")
 
 _draining = threading.Event()
@@ -42,9 +44,7 @@ def install_worker_drain(worker: Any, seconds: float | None = None) -> None:
     leave while requests still get answers. A second SIGTERM stops the worker at once.
     """
     if seconds is None:
-        from infra_core.conf import app_settings
-
-        seconds = app_settings.health_drain_seconds
+        seconds = HEALTH_DRAIN_SECONDS.value
     original = worker.handle_exit
 
     def handle_term(signum: int, frame: FrameType | None) -> None:

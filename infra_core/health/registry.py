@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
+from infra_core.health.conf import HEALTH_CHECK_TIMEOUT, HEALTH_CHECKS
 from infra_core.health.base import HealthCheck
 
 SPEC_KEYS = frozenset({"check", "name", "critical", "timeout", "options"})
@@ -83,12 +84,10 @@ _cache_lock = threading.Lock()
 
 def configured_checks() -> list[HealthCheck]:
     """Return the checks from settings, built once until settings change."""
-    from infra_core.conf import app_settings
-
     with _cache_lock:
         if "all" not in _cache:
             _cache["all"] = build_checks(
-                app_settings.health_checks, default_timeout=app_settings.health_check_timeout
+                HEALTH_CHECKS.value, default_timeout=HEALTH_CHECK_TIMEOUT.value
             )
         return _cache["all"]
 

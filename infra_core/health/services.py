@@ -9,6 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from infra_core.health.conf import (
+    HEALTH_CACHE_SECONDS,
+    HEALTH_MAX_WORKERS,
+    HEALTH_RECORD_TRANSITIONS,
+    HEALTH_TIMEOUT,
+    HEALTH_VERSION,
+)
 from infra_core.health.base import CheckResult, Overall, Status
 from infra_core.health.registry import HealthConfigError, configured_checks
 from infra_core.health.runner import Report, run_checks
@@ -82,8 +89,6 @@ def _record(report: Report) -> Report:
 
 def get_report(*, critical_only: bool = False, use_cache: bool = True) -> Report:
     """Run the configured checks (critical ones only for readiness) or reuse a recent round."""
-    from infra_core.conf import app_settings
-
     try:
         checks = [c for c in configured_checks() if c.critical or not critical_only]
     except HealthConfigError:
@@ -93,12 +98,12 @@ def get_report(*, critical_only: bool = False, use_cache: bool = True) -> Report
             "configuration", Status.FAIL, True, 0.0, "HEALTH_CHECKS is invalid (manage.py check)"
         )
         return Report(Overall.UNHEALTHY, (result,))
-    deadline = app_settings.health_timeout
-    workers = app_settings.health_max_workers
+    deadline = HEALTH_TIMEOUT.value
+    workers = HEALTH_MAX_WORKERS.value
 
     def compute() -> Report:
         report = _record(run_checks(checks, deadline=deadline, max_workers=workers))
-        if app_settings.health_record_transitions:
+        if HEALTH_RECORD_TRANSITIONS.value:
             from infra_core.health.transitions import record
 
             record(report, pool_size=workers)
@@ -107,13 +112,11 @@ def get_report(*, critical_only: bool = False, use_cache: bool = True) -> Report
     if not use_cache:
         return compute()
     key = "ready" if critical_only else "health"
-    return results_cache.get(key, app_settings.health_cache_seconds, compute, deadline + 1.0)
+    return results_cache.get(key, HEALTH_CACHE_SECONDS.value, compute, deadline + 1.0)
 
 
 def detail(report: Report, *, draining: bool = False) -> dict[str, Any]:
     """Return the full body an authorized caller sees."""
-    from infra_core.conf import app_settings
-
     body: dict[str, Any] = {
         "status": report.status.value,
         "timestamp": datetime.fromtimestamp(report.checked_at, UTC).isoformat(),
@@ -122,7 +125,7 @@ def detail(report: Report, *, draining: bool = False) -> dict[str, Any]:
         "draining": draining,
         "checks": {r.name: r.as_dict() for r in report.results},
     }
-    version = app_settings.health_version
+    version = HEALTH_VERSION.value
     if version is not None:
         body["version"] = version
     return body

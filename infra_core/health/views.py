@@ -7,7 +7,6 @@ envelope with the same report in ``error.details``.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,7 +15,9 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from infra_core.credentials import bearer_token, token_matches
 from infra_core.errors.envelope import error_response
+from infra_core.health.conf import HEALTH_ALLOW_STAFF, HEALTH_STATUS_CODES, HEALTH_TOKEN
 from infra_core.health.drain import is_draining
 from infra_core.health.runner import Report
 from infra_core.health.services import detail, get_report
@@ -35,14 +36,12 @@ def is_authorized(request: HttpRequest) -> bool:
     """Return True for a caller allowed to see per-check detail."""
     from django.conf import settings
 
-    from infra_core.conf import app_settings
-
-    token = app_settings.health_token
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    if token and header.startswith("Bearer "):
-        return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+    token = HEALTH_TOKEN.value
+    given = bearer_token(request)
+    if token and given is not None:
+        return token_matches(given, token)
     # Only a request carrying a session cookie can be staff; others never touch the session store.
-    if app_settings.health_allow_staff and settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if HEALTH_ALLOW_STAFF.value and settings.SESSION_COOKIE_NAME in request.COOKIES:
         user = getattr(request, "user", None)
         return bool(user is not None and user.is_active and user.is_staff)
     return False
@@ -56,9 +55,7 @@ def _quiet(response: HttpResponseBase) -> HttpResponseBase:
 
 
 def _respond(request: HttpRequest, report: Report, *, draining: bool = False) -> HttpResponseBase:
-    from infra_core.conf import app_settings
-
-    status_code = app_settings.health_status_codes[report.status.value]
+    status_code = HEALTH_STATUS_CODES.value[report.status.value]
     body = detail(report, draining=draining) if is_authorized(request) else {}
     body["status"] = report.status.value
     if status_code >= 400:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -20,10 +22,8 @@ _database_metrics = CollectorRegistry(auto_describe=False)
 
 def add_database_collector(collector: Collector) -> None:
     """Expose ``collector`` on every scrape, outside multiprocess merging; idempotent."""
-    try:
+    with contextlib.suppress(ValueError):  # already registered: the concern registered twice
         _database_metrics.register(collector)
-    except ValueError:  # already registered (a second registration of the same concern)
-        pass
 
 
 def database_metrics() -> bytes:

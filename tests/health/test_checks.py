@@ -4,13 +4,13 @@ from typing import Any
 
 import pytest
 
-from infra_core.health.checks import check_health
+from infra_core.health.concern import CONCERN
 from tests.health.checks_for_tests import spec
 
 
 def ids(settings: Any, **infra: Any) -> list[str]:
     settings.INFRA_CORE = infra
-    return [m.id for m in check_health()]
+    return [m.id for m in CONCERN.run_checks()]
 
 
 def test_check_health_defaults_are_clean(settings) -> None:
@@ -43,13 +43,13 @@ def test_check_health_bad_value_reports_id(settings, infra: dict[str, Any], chec
 
 def test_check_health_error_names_offending_entry(settings) -> None:
     settings.INFRA_CORE = {"HEALTH_CHECKS": ["nope.Nope"]}
-    [message] = check_health()
+    [message] = CONCERN.run_checks()
     assert "nope.Nope" in message.msg and message.hint
 
 
 def test_check_health_token_message_never_shows_token(settings) -> None:
     settings.INFRA_CORE = {"HEALTH_TOKEN": "s3cr3t"}
-    [message] = check_health()
+    [message] = CONCERN.run_checks()
     assert "s3cr3t" not in message.msg
 
 

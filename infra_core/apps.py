@@ -36,8 +36,9 @@ CONCERNS: list[str] = [
     "infra_core.errors.concern",
     "infra_core.metrics.concern",
     "infra_core.health.concern",
+    "infra_core.tasks.concern",
+    "infra_core.events.concern",
 ]
 
 RECEIVERS: list[str] = [
-    "infra_core.tasks.receivers.connect",
 ]

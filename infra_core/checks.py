@@ -63,7 +63,5 @@ def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any)
 # Concern check modules add their functions here (see apps.py); order is the report order.
 CONCERN_CHECKS: list[str] = [
     "infra_core.ratelimit.checks.check_ratelimit",
-    "infra_core.tasks.checks.check_tasks",
     "infra_core.sentry.checks.check_sentry",
-    "infra_core.events.checks.check_events",
 ]

@@ -40,6 +40,8 @@ class Concern:
     # Dotted paths of prometheus collectors that read the database: exposed on every scrape,
     # never merged across gunicorn workers (they are the same in every process).
     collectors: Sequence[str] = ()
+    # Modules defining Celery tasks, imported when a Celery app autodiscovers infra_core.tasks.
+    tasks: Sequence[str] = ()
 
     def run_checks(self) -> list[checks.CheckMessage]:
         """Return the messages of this concern alone: its settings table, then its checks."""
@@ -77,6 +79,13 @@ def register(concern: Concern) -> None:
 def registered() -> tuple[Concern, ...]:
     """Return the registered concerns in registration order."""
     return tuple(_registered.values())
+
+
+def import_task_modules() -> None:
+    """Import every registered concern's Celery task modules (so autodiscovery finds them)."""
+    for concern in registered():
+        for module in concern.tasks:
+            importlib.import_module(module)
 
 
 def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[checks.CheckMessage]:

@@ -169,34 +169,6 @@ LEGACY: dict[str, Any] = {
     "REDIS_BREAKER_COOLDOWN": 5.0,
     # --- health and metrics (3xx) -------------------------------------------------------------
     # --- tasks and DLQ (4xx) ------------------------------------------------------------------
-    # Retries of an InfraTask that sets no policy of its own: attempts after the first one.
-    "TASKS_MAX_RETRIES": 3,
-    # Seconds before the first retry; retry n waits TASKS_RETRY_BACKOFF * 2**n.
-    "TASKS_RETRY_BACKOFF": 1.0,
-    # Upper bound of any retry delay, in seconds.
-    "TASKS_RETRY_BACKOFF_MAX": 600.0,
-    # Each delay is shortened by a random fraction up to this (0..1): the cap stays a hard bound.
-    "TASKS_RETRY_JITTER": 0.1,
-    # Deliveries of one attempt (same task id and retry number) before it is dead-lettered as a
-    # poison task instead of run again: a task that kills its worker stops looping.
-    "TASKS_MAX_DELIVERIES": 3,
-    # Record a TaskRun row at start (one upsert + one delete per task): powers the delivery cap
-    # and the sweeper for tasks whose worker died. False disables both.
-    "TASKS_TRACK_RUNS": True,
-    # `infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost.
-    "TASKS_STALE_AFTER": 3600,
-    # args/kwargs above this many bytes of JSON are stored truncated with a marker.
-    "DLQ_MAX_PAYLOAD_BYTES": 65536,
-    # Tracebacks above this many characters keep their head and tail.
-    "DLQ_MAX_TRACEBACK_CHARS": 20000,
-    # Database alias DLQ rows and task runs are written to (a second alias on the same database
-    # keeps them out of any transaction the failing code holds open).
-    "DLQ_DATABASE": "default",
-    # Event bus: event name -> handlers (dotted paths or {"handler", "retry_policy", "queue"}
-    # dicts), merged with @subscribe registrations.
-    "EVENTS_HANDLERS": {},
-    # `source` stamped on published events when publish() is given none.
-    "EVENTS_SOURCE": "app",
     # --- cache (5xx) --------------------------------------------------------------------------
     # --- retention (6xx) ----------------------------------------------------------------------
     # --- env and Sentry (7xx) -----------------------------------------------------------------
@@ -232,55 +204,6 @@ class AppSettings:
 
     # --- request id and logging ---
     # --- tasks and DLQ ---
-    @property
-    def tasks_max_retries(self) -> int:
-        return int(self.get("TASKS_MAX_RETRIES"))
-
-    @property
-    def tasks_retry_backoff(self) -> float:
-        return float(self.get("TASKS_RETRY_BACKOFF"))
-
-    @property
-    def tasks_retry_backoff_max(self) -> float:
-        return float(self.get("TASKS_RETRY_BACKOFF_MAX"))
-
-    @property
-    def tasks_retry_jitter(self) -> float:
-        return float(self.get("TASKS_RETRY_JITTER"))
-
-    @property
-    def tasks_max_deliveries(self) -> int:
-        return int(self.get("TASKS_MAX_DELIVERIES"))
-
-    @property
-    def tasks_track_runs(self) -> bool:
-        return bool(self.get("TASKS_TRACK_RUNS"))
-
-    @property
-    def tasks_stale_after(self) -> float:
-        return float(self.get("TASKS_STALE_AFTER"))
-
-    @property
-    def dlq_max_payload_bytes(self) -> int:
-        return int(self.get("DLQ_MAX_PAYLOAD_BYTES"))
-
-    @property
-    def dlq_max_traceback_chars(self) -> int:
-        return int(self.get("DLQ_MAX_TRACEBACK_CHARS"))
-
-    @property
-    def dlq_database(self) -> str:
-        return str(self.get("DLQ_DATABASE"))
-
-    @property
-    def events_handlers(self) -> object:
-        # Raw: infra_core.events.registry.parse_handlers parses it (the E42x checks use it too).
-        return self.get("EVENTS_HANDLERS")
-
-    @property
-    def events_source(self) -> str:
-        return str(self.get("EVENTS_SOURCE"))
-
     # --- health ---
     # --- metrics ---
     # --- errors ---

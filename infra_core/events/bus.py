@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from infra_core import context
-from infra_core.conf import app_settings
+from infra_core.events.conf import EVENTS_SOURCE
 from infra_core.events.event import Event
 from infra_core.events.registry import Subscription, subscriptions
 from infra_core.metrics.definitions import EVENTS_DELIVERED, EVENTS_PUBLISHED
@@ -34,7 +34,7 @@ def publish(
     name, payload or source is invalid.
     """
     event = Event.create(
-        name, payload, source=app_settings.events_source if source is None else source
+        name, payload, source=EVENTS_SOURCE.value if source is None else source
     )
     subs = subscriptions(event.name)
     send = partial(_fan_out, event, subs, context.snapshot(), raise_errors=not on_commit)

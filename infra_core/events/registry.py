@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from infra_core.conf import app_settings
+from infra_core.events.conf import EVENTS_HANDLERS
 from infra_core.events.event import Event, validate_name
 from infra_core.tasks.policy import RetryPolicy
 
@@ -103,7 +103,7 @@ def subscriptions(event: str) -> list[Subscription]:
     A path registered both ways is delivered once; options given in the setting win.
     """
     merged = dict(_registry.get(event, {}))
-    for sub in parse_handlers(app_settings.events_handlers).get(event, []):
+    for sub in parse_handlers(EVENTS_HANDLERS.value).get(event, []):
         known = merged.get(sub.handler)
         if known is not None:
             sub = replace(

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from infra_core.health.conf import HEALTH_CHECK_TIMEOUT, HEALTH_CHECKS
 from infra_core.health.base import HealthCheck
+from infra_core.health.conf import HEALTH_CHECK_TIMEOUT, HEALTH_CHECKS
 
 SPEC_KEYS = frozenset({"check", "name", "critical", "timeout", "options"})
 HINT = (

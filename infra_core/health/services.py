@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from infra_core.health.base import CheckResult, Overall, Status
 from infra_core.health.conf import (
     HEALTH_CACHE_SECONDS,
     HEALTH_MAX_WORKERS,
@@ -16,7 +17,6 @@ from infra_core.health.conf import (
     HEALTH_TIMEOUT,
     HEALTH_VERSION,
 )
-from infra_core.health.base import CheckResult, Overall, Status
 from infra_core.health.registry import HealthConfigError, configured_checks
 from infra_core.health.runner import Report, run_checks
 from infra_core.observe import observer_failed

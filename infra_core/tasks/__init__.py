@@ -20,9 +20,12 @@ try:  # register the deferred recorder with whichever Celery app autodiscovers t
 except ImportError:  # pragma: no cover - celery is an optional extra
     pass
 else:
-    # So a host's plain app.autodiscover_tasks() (which imports infra_core.tasks) finds them all.
-    from infra_core.events import tasks as _event_tasks  # noqa: F401
+    # A host's plain app.autodiscover_tasks() imports infra_core.tasks: bring in the task
+    # modules every registered concern declares (Concern.tasks), this one's recorder included.
+    from infra_core.concerns import import_task_modules
     from infra_core.tasks import recorder  # noqa: F401
+
+    import_task_modules()
 
 
 def __getattr__(name: str) -> Any:

@@ -13,10 +13,17 @@ from celery import Task, shared_task
 from celery.exceptions import Ignore, Reject, Retry
 
 from infra_core import context
-from infra_core.conf import app_settings
 from infra_core.metrics.definitions import TASK_OUTCOMES
 from infra_core.observe import inc, observer_failed
 from infra_core.tasks import dlq, runs
+from infra_core.tasks.conf import (
+    TASKS_MAX_DELIVERIES,
+    TASKS_MAX_RETRIES,
+    TASKS_RETRY_BACKOFF,
+    TASKS_RETRY_BACKOFF_MAX,
+    TASKS_RETRY_JITTER,
+    TASKS_TRACK_RUNS,
+)
 from infra_core.tasks.policy import RetryPolicy
 from infra_core.tasks.receivers import header
 
@@ -28,10 +35,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 def default_policy() -> RetryPolicy:
     """Return the retry policy built from the TASKS_* settings."""
     return RetryPolicy(
-        max_retries=app_settings.tasks_max_retries,
-        base_delay=app_settings.tasks_retry_backoff,
-        max_delay=app_settings.tasks_retry_backoff_max,
-        jitter=app_settings.tasks_retry_jitter,
+        max_retries=TASKS_MAX_RETRIES.value,
+        base_delay=TASKS_RETRY_BACKOFF.value,
+        max_delay=TASKS_RETRY_BACKOFF_MAX.value,
+        jitter=TASKS_RETRY_JITTER.value,
     )
 
 
@@ -65,7 +72,7 @@ class InfraTask(Task[Any, Any]):
         started = self._track_start(args, kwargs)
         if started is not None:
             request.infra_core_deliveries = started.deliveries  # type: ignore[attr-defined]
-        if started is not None and started.deliveries > app_settings.tasks_max_deliveries:
+        if started is not None and started.deliveries > TASKS_MAX_DELIVERIES.value:
             self._dead_letter_poison(args, kwargs, started)
             raise Ignore()
         return self._run_with_policy(args, kwargs)
@@ -97,7 +104,7 @@ class InfraTask(Task[Any, Any]):
 
     def on_success(self, retval: Any, task_id: str, args: Any, kwargs: Any) -> None:
         inc(TASK_OUTCOMES, task=self.name, outcome="success")
-        if app_settings.tasks_track_runs:
+        if TASKS_TRACK_RUNS.value:
             redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
             again = redelivered or getattr(self.request, "infra_core_deliveries", 1) > 1
             self._observe("task_runs", functools.partial(runs.finish, resolve_swept=again), task_id)
@@ -106,7 +113,7 @@ class InfraTask(Task[Any, Any]):
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         inc(TASK_OUTCOMES, task=self.name, outcome="retry")
-        if app_settings.tasks_track_runs:
+        if TASKS_TRACK_RUNS.value:
             self._observe("task_runs", runs.waiting, task_id)
 
     def on_failure(
@@ -116,7 +123,7 @@ class InfraTask(Task[Any, Any]):
         if not self.dead_letter or self.request.called_directly:
             return
         first_failed_at = None
-        if app_settings.tasks_track_runs:
+        if TASKS_TRACK_RUNS.value:
             try:
                 first_failed_at = runs.first_failed_at(task_id)
             except Exception as lookup_error:
@@ -142,7 +149,7 @@ class InfraTask(Task[Any, Any]):
         return context.get_request_id() or ""
 
     def _track_start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> runs.Started | None:
-        if not app_settings.tasks_track_runs:
+        if not TASKS_TRACK_RUNS.value:
             return None
         try:
             return runs.start(
@@ -179,7 +186,7 @@ class InfraTask(Task[Any, Any]):
             exception_class=runs.POISON,
             exception_message=(
                 f"attempt {int(self.request.retries or 0) + 1} started {deliveries} times and "
-                f"never finished (TASKS_MAX_DELIVERIES={app_settings.tasks_max_deliveries}): "
+                f"never finished (TASKS_MAX_DELIVERIES={TASKS_MAX_DELIVERIES.value}): "
                 "the task keeps killing its worker"
             ),
             first_failed_at=started.first_failed_at,
@@ -204,7 +211,7 @@ class InfraTask(Task[Any, Any]):
         )
         if recorded:
             inc(TASK_OUTCOMES, task=self.name, outcome="dead_lettered")
-        if app_settings.tasks_track_runs:
+        if TASKS_TRACK_RUNS.value:
             self._observe("task_runs", runs.finish, str(self.request.id))
 
     @staticmethod

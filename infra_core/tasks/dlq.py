@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections, transaction
 from django.utils import timezone
 
-from infra_core.conf import app_settings
 from infra_core.metrics.definitions import DLQ_RECORDED
 from infra_core.observe import inc, observer_failed
+from infra_core.tasks.conf import (
+    DLQ_DATABASE,
+    DLQ_MAX_PAYLOAD_BYTES,
+    DLQ_MAX_TRACEBACK_CHARS,
+)
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import bounded_payload, bounded_text
 
@@ -65,9 +69,7 @@ class Failure:
 
     def as_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict (payload already bounded) for :func:`record_json`."""
-        args, kwargs, _ = bounded_payload(
-            self.args, self.kwargs, app_settings.dlq_max_payload_bytes
-        )
+        args, kwargs, _ = bounded_payload(self.args, self.kwargs, DLQ_MAX_PAYLOAD_BYTES.value)
         data = {k: v for k, v in self.__dict__.items() if k not in ("args", "kwargs")}
         data.update(args=args, kwargs=kwargs)
         for key in ("first_failed_at", "failed_at"):
@@ -81,9 +83,9 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
 
     Idempotent on task id: a second failure of the same id updates attempts and last failure.
     """
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     args, kwargs, truncated = bounded_payload(
-        failure.args, failure.kwargs, app_settings.dlq_max_payload_bytes
+        failure.args, failure.kwargs, DLQ_MAX_PAYLOAD_BYTES.value
     )
     now = failure.failed_at or timezone.now()
     attempts = max(failure.attempts, 1)
@@ -94,7 +96,7 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
         "payload_truncated": truncated,
         "exception_class": failure.exception_class[:255],
         "exception_message": bounded_text(failure.exception_message, 10_000),
-        "traceback": bounded_text(failure.traceback, app_settings.dlq_max_traceback_chars),
+        "traceback": bounded_text(failure.traceback, DLQ_MAX_TRACEBACK_CHARS.value),
         "attempts": attempts,
         "queue": failure.queue[:255],
         "request_id": failure.request_id[:128],
@@ -163,7 +165,7 @@ def record_or_defer(failure: Failure, *, app: Celery, queue: str | None = None) 
 def reset_connection(using: str | None = None) -> None:
     """Close the DLQ database connection after an error, so the next use reconnects."""
     with contextlib.suppress(Exception):  # closing a broken connection may itself fail
-        connections[using or app_settings.dlq_database].close()
+        connections[using or DLQ_DATABASE.value].close()
 
 
 def record_json(data: dict[str, Any], *, using: str | None = None) -> DeadLetter:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from infra_core.conf import app_settings
 from infra_core.observe import observer_failed
+from infra_core.tasks.conf import DLQ_DATABASE
 
 #: A scrape reuses the last count for this long, so scrapers never load the database.
 CACHE_SECONDS = 30.0
@@ -31,7 +31,7 @@ class PendingDeadLetters(Collector):
             if ts - self._at >= CACHE_SECONDS:
                 from infra_core.tasks.models import DeadLetter
 
-                pending = DeadLetter.objects.using(app_settings.dlq_database).pending()
+                pending = DeadLetter.objects.using(DLQ_DATABASE.value).pending()
                 self._counts = pending.count_by_task()
                 self._at = ts
             return dict(self._counts)

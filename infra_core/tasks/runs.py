@@ -13,8 +13,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from infra_core.conf import app_settings
 from infra_core.tasks import dlq
+from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES, TASKS_STALE_AFTER
 from infra_core.tasks.models import DeadLetter, TaskRun
 from infra_core.tasks.payload import bounded_payload
 
@@ -43,10 +43,8 @@ def start(
     using: str | None = None,
 ) -> Started:
     """Upsert the run of ``task_id`` and count this delivery of retry number ``retries``."""
-    alias = using or app_settings.dlq_database
-    safe_args, safe_kwargs, truncated = bounded_payload(
-        args, kwargs, app_settings.dlq_max_payload_bytes
-    )
+    alias = using or DLQ_DATABASE.value
+    safe_args, safe_kwargs, truncated = bounded_payload(args, kwargs, DLQ_MAX_PAYLOAD_BYTES.value)
     values = {
         "task_name": task_name[:255],
         "args": safe_args,
@@ -123,13 +121,13 @@ _KEEP = frozenset({"task_id", "deliveries", "first_failed_at"})
 
 def first_failed_at(task_id: str, *, using: str | None = None) -> datetime | None:
     """Return when the run of ``task_id`` first failed (None: it never retried, or no row)."""
-    runs = TaskRun.objects.using(using or app_settings.dlq_database).filter(task_id=task_id)
+    runs = TaskRun.objects.using(using or DLQ_DATABASE.value).filter(task_id=task_id)
     return runs.values_list("first_failed_at", flat=True).first()
 
 
 def waiting(task_id: str, *, using: str | None = None) -> None:
     """Mark the run as waiting for its retry and remember when it first failed."""
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     runs = TaskRun.objects.using(alias).filter(task_id=task_id)
     runs.filter(first_failed_at__isnull=True).update(first_failed_at=timezone.now())
     runs.update(state=TaskRun.State.WAITING)
@@ -142,7 +140,7 @@ def finish(task_id: str, *, resolve_swept: bool = False, using: str | None = Non
     :func:`sweep` wrote if the "lost" task came back after all (the broker restored its message
     once the visibility timeout passed). First deliveries skip that query.
     """
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     connection = connections[alias]
     # One statement: QuerySet.delete() would first SELECT the rows whenever any app listens to
     # pre/post_delete without a sender, and this runs after every task.
@@ -165,8 +163,8 @@ def sweep(*, older_than: float | None = None, using: str | None = None) -> list[
     Such a run lost its worker (killed with the whole node, not only its pool child) and its
     message was not redelivered in time. Returns the rows written; each run is removed.
     """
-    alias = using or app_settings.dlq_database
-    seconds = app_settings.tasks_stale_after if older_than is None else older_than
+    alias = using or DLQ_DATABASE.value
+    seconds = TASKS_STALE_AFTER.value if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=seconds)
     rows = []
     for run in TaskRun.objects.using(alias).stale(cutoff).order_by("started_at")[:1000]:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from infra_core.conf import app_settings
 from infra_core.errors.exceptions import AppError, ConflictError, JobQueueError
 from infra_core.metrics.definitions import DLQ_REPLAYS
 from infra_core.observe import inc
+from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.dlq import REPLAY_HEADER
 from infra_core.tasks.models import DeadLetter
 
@@ -94,7 +94,7 @@ def replay(
     Raises ReplayRefused when the row is missing, not pending (loop guard) or truncated, and
     ReplayFailed (row pending again) when the broker refuses the message.
     """
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     row = _current(pk, alias)
     reason = refusal(row, REPLAY)
     if reason is not None or row is None:
@@ -145,7 +145,7 @@ def _send(row: DeadLetter, task_id: str, *, countdown: float | None, app: Celery
 
 
 def _close(pk: int, status: str, *, action: str, actor: str, note: str, using: str | None) -> None:
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     if not _pending_update(pk, alias, status=status, replayed_by=actor[:150], note=note):
         reason = refusal(_current(pk, alias), action) or "not pending"
         raise DeadLetterClosed(pk, reason)
@@ -195,7 +195,7 @@ def act(
     """
     if action not in ACTIONS:
         raise ValueError(f"action {action!r} is not one of {ACTIONS}")
-    alias = using or app_settings.dlq_database
+    alias = using or DLQ_DATABASE.value
     ids = list(dict.fromkeys(pks))
     rows = DeadLetter.objects.using(alias).in_bulk(ids)
     outcomes = []

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from infra_core.tasks.checks import check_tasks
+from infra_core.tasks.concern import CONCERN
 
 
 def _ids(settings: SettingsWrapper, **infra: Any) -> list[str]:
     settings.INFRA_CORE = infra
-    return [m.id for m in check_tasks()]
+    return [m.id for m in CONCERN.run_checks()]
 
 
 def test_check_tasks_defaults_are_clean(settings: SettingsWrapper) -> None:
@@ -36,7 +36,7 @@ def test_check_tasks_bad_value_is_named(
     settings: SettingsWrapper, key: str, value: object, check_id: str
 ) -> None:
     settings.INFRA_CORE = {key: value}
-    (message,) = check_tasks()
+    (message,) = CONCERN.run_checks()
     assert message.id == check_id
     assert key in message.msg
     assert repr(value) in message.msg
@@ -46,7 +46,7 @@ def test_check_tasks_backoff_above_its_cap_errors_with_runtime_message(
     settings: SettingsWrapper,
 ) -> None:
     settings.INFRA_CORE = {"TASKS_RETRY_BACKOFF": 30.0, "TASKS_RETRY_BACKOFF_MAX": 10.0}
-    (message,) = check_tasks()
+    (message,) = CONCERN.run_checks()
     assert message.id == "infra_core.E402"
     assert "base_delay=30.0" in message.msg
 
@@ -70,7 +70,7 @@ def test_check_tasks_celery_closing_connections_warns(settings: SettingsWrapper)
     _postgres(settings)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/2"
     settings.CELERY_DB_REUSE_MAX = None
-    (message,) = check_tasks()
+    (message,) = CONCERN.run_checks()
     assert message.id == "infra_core.W409"
     assert "CELERY_DB_REUSE_MAX" in str(message.hint)
 
@@ -92,4 +92,4 @@ def test_check_tasks_connection_reuse_or_no_tracking_is_quiet(
     settings.CELERY_DB_REUSE_MAX = None
     for key, value in fix.items():
         setattr(settings, key, value)
-    assert check_tasks() == []
+    assert CONCERN.run_checks() == []

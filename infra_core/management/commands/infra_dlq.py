@@ -13,7 +13,6 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from infra_core.conf import app_settings
 from infra_core.management.base import (
     DURATION_FORM,
     EXIT_USAGE,
@@ -21,6 +20,7 @@ from infra_core.management.base import (
     parse_duration,
 )
 from infra_core.tasks import runs, services
+from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
 
 EXIT_REFUSED = 1
@@ -133,7 +133,7 @@ class Command(InfraCommand):
 
     # --- reading ---------------------------------------------------------------------------
     def _rows(self) -> DeadLetterQuerySet:
-        return DeadLetter.objects.using(app_settings.dlq_database).all()
+        return DeadLetter.objects.using(DLQ_DATABASE.value).all()
 
     def _matching(self, options: dict[str, Any], status: str) -> DeadLetterQuerySet:
         rows = self._rows() if status == "all" else self._rows().with_status(status)

@@ -1,4 +1,4 @@
-"""Checks for the event bus (E420-E429): the runtime's own parsers judge the settings."""
+"""System checks for the event bus (E420-E429): the runtime's own parsers judge the settings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from infra_core.conf import DEFAULTS, user_settings
-from infra_core.events.event import validate_name, validate_source
+from infra_core.events.conf import EVENTS_HANDLERS
+from infra_core.events.event import validate_name
 from infra_core.events.registry import parse_entry
 
 HANDLERS_HINT = (
@@ -19,10 +19,9 @@ HANDLERS_HINT = (
 
 
 def check_events(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """EVENTS_HANDLERS parses and its handlers import; EVENTS_SOURCE is a valid source."""
-    settings = user_settings()
-    messages = _check_source(settings.get("EVENTS_SOURCE", DEFAULTS["EVENTS_SOURCE"]))
-    raw = settings.get("EVENTS_HANDLERS", DEFAULTS["EVENTS_HANDLERS"])
+    """EVENTS_HANDLERS parses and its handlers import (EVENTS_SOURCE: see conf.py)."""
+    messages: list[Any] = []
+    raw = EVENTS_HANDLERS.raw()
     if not isinstance(raw, dict):
         return [
             *messages,
@@ -36,20 +35,6 @@ def check_events(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> lis
     for event, entries in raw.items():
         messages.extend(_check_event(event, entries))
     return messages
-
-
-def _check_source(source: object) -> list[Any]:
-    try:
-        validate_source(source)
-    except ValueError as exc:
-        return [
-            checks.Error(
-                f"INFRA_CORE['EVENTS_SOURCE']: {exc}.",
-                hint='Name the publishing service, e.g. "billing".',
-                id="infra_core.E423",
-            )
-        ]
-    return []
 
 
 def _check_event(event: object, entries: object) -> list[Any]:

@@ -16,15 +16,6 @@ class InfraCoreConfig(AppConfig):
 
         for path in CONCERNS:
             register(import_string(f"{path}.CONCERN"))
-        # Transitional: concerns not yet described by a CONCERN object.
-        from django.core import checks
-
-        from infra_core.checks import CONCERN_CHECKS
-
-        for path in CONCERN_CHECKS:
-            checks.register(import_string(path), "infra_core")
-        for path in RECEIVERS:
-            import_string(path)()
 
 
 # infra_core's own concerns, each a module with a ``CONCERN = Concern(...)``; order is the order
@@ -38,7 +29,7 @@ CONCERNS: list[str] = [
     "infra_core.health.concern",
     "infra_core.tasks.concern",
     "infra_core.events.concern",
-]
-
-RECEIVERS: list[str] = [
+    "infra_core.redis.concern",
+    "infra_core.ratelimit.concern",
+    "infra_core.sentry.concern",
 ]

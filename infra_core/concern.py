@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from infra_core import conf
-from infra_core.checks import check_settings_dict
 from infra_core.concerns import Concern, check_declared_settings
 from infra_core.net import TRUSTED_PROXIES
+from infra_core.system_checks import check_settings_dict
 
 CONCERN = Concern(
     "general",

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core import checks
+from django.core import checks as django_checks
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from infra_core import conf
 
-CheckFunction = Callable[..., list[checks.CheckMessage]]
+CheckFunction = Callable[..., list[django_checks.CheckMessage]]
 Reset = Callable[..., None]
 
 
@@ -43,7 +43,7 @@ class Concern:
     # Modules defining Celery tasks, imported when a Celery app autodiscovers infra_core.tasks.
     tasks: Sequence[str] = ()
 
-    def run_checks(self) -> list[checks.CheckMessage]:
+    def run_checks(self) -> list[django_checks.CheckMessage]:
         """Return the messages of this concern alone: its settings table, then its checks."""
         messages = settings_messages(self.settings)
         for function in self.checks:
@@ -61,7 +61,7 @@ def register(concern: Concern) -> None:
     _registered[concern.name] = concern
     conf.declare(*concern.settings)
     for function in concern.checks:
-        checks.register(function, "infra_core")
+        django_checks.register(function, "infra_core")
     for module in concern.metrics:
         importlib.import_module(module)
     if concern.collectors:
@@ -88,16 +88,16 @@ def import_task_modules() -> None:
             importlib.import_module(module)
 
 
-def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[checks.CheckMessage]:
+def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[django_checks.CheckMessage]:
     """Return one error per setting of ``table`` that its own parser rejects."""
-    messages: list[checks.CheckMessage] = []
+    messages: list[django_checks.CheckMessage] = []
     for setting in table:
         if setting.check_id is None:
             continue
         problem = setting.problem()
         if problem is not None:
             hint = setting.hint or f"e.g. {setting.default!r} (the default)."
-            messages.append(checks.Error(problem, hint=hint, id=setting.check_id))
+            messages.append(django_checks.Error(problem, hint=hint, id=setting.check_id))
     return messages
 
 

@@ -127,56 +127,6 @@ def suggest(key: str) -> str | None:
     return matches[0] if matches else None
 
 
-# Keys not yet moved into a concern's table (transitional: emptied concern by concern).
-LEGACY: dict[str, Any] = {
-    # --- request id and logging (1xx) ---------------------------------------------------------
-    # --- rate limiting (2xx) ------------------------------------------------------------------
-    # Scope -> rate ("100/m", None = unlimited) or {plan: rate}. A per-plan dict falls back to the
-    # RATELIMIT_DEFAULT_PLAN entry for plans it does not name.
-    "RATELIMIT_RATES": {},
-    # Plan used when the resolver returns None (anonymous users, users without a plan).
-    "RATELIMIT_DEFAULT_PLAN": "basic",
-    # Dotted path of a callable request -> plan name (or None); None: user.plan or the context plan.
-    "RATELIMIT_PLAN_RESOLVER": None,
-    # Cache alias (django-redis for limits shared across processes; any other backend: per process).
-    "RATELIMIT_CACHE": "default",
-    # Master switch: False skips every limit (no Redis calls, no headers).
-    "RATELIMIT_ENABLED": True,
-    # RateLimitMiddleware rules, first match wins: {"path" or "url_name", "scope", "key"}.
-    "RATELIMIT_RULES": [],
-    # Rule for requests no rule matches ({"scope", "key"}); None: such requests are not limited.
-    "RATELIMIT_DEFAULT_RULE": None,
-    # Extra path prefixes never limited (the infra_core.urls probes and /metrics always are exempt).
-    "RATELIMIT_EXEMPT_PATHS": [],
-    # Outage policy for scopes not in RATELIMIT_SCOPE_FAIL_OPEN: True lets requests pass (slowed by
-    # a per-process limiter), False answers 429 + Retry-After.
-    "RATELIMIT_FAIL_OPEN": True,
-    # Per-scope outage policy overrides: {scope: bool}.
-    "RATELIMIT_SCOPE_FAIL_OPEN": {},
-    # Store blocked requests as RateLimitViolation rows (one per scope, key, plan and minute; at
-    # most one write per row per second per process). False: no database write on the 429 path.
-    "RATELIMIT_RECORD_VIOLATIONS": False,
-    # Redis algorithm: "log" (exact sliding log, one sorted-set entry per admitted request) or
-    # "counter" (sliding-window counter: O(1) memory, up to 2x the limit in a worst-case window).
-    "RATELIMIT_ALGORITHM": "log",
-    # Per-scope algorithm overrides: {scope: "log" | "counter"}.
-    "RATELIMIT_SCOPE_ALGORITHM": {},
-    # Shared Redis helper: socket connect/read timeout in seconds for infra_core's own connections.
-    "REDIS_SOCKET_TIMEOUT": 0.25,
-    # Consecutive failures that open a Redis circuit breaker.
-    "REDIS_BREAKER_FAILURES": 3,
-    # Seconds an open breaker waits before letting one trial call through.
-    "REDIS_BREAKER_COOLDOWN": 5.0,
-    # --- health and metrics (3xx) -------------------------------------------------------------
-    # --- tasks and DLQ (4xx) ------------------------------------------------------------------
-    # --- cache (5xx) --------------------------------------------------------------------------
-    # --- retention (6xx) ----------------------------------------------------------------------
-    # --- env and Sentry (7xx) -----------------------------------------------------------------
-    # --- errors (8xx) -------------------------------------------------------------------------
-}
-DEFAULTS.update(LEGACY)
-
-
 class AppSettings:
     """Access by name to the declared settings: ``app_settings.get("KEY")`` or ``.key``."""
 
@@ -189,91 +139,14 @@ class AppSettings:
         try:
             setting = DECLARED[key]
         except KeyError:
-            if key in LEGACY:
-                value = user_settings().get(key, LEGACY[key])
-                _resolved[key] = value
-                return value
             raise KeyError(f"Unknown infra_core setting {key!r}") from None
         return setting.value
 
     def __getattr__(self, name: str) -> Any:
         key = name.upper()
-        if key in DECLARED or key in LEGACY:
+        if key in DECLARED:
             return self.get(key)
         raise AttributeError(name)
-
-    # --- request id and logging ---
-    # --- tasks and DLQ ---
-    # --- health ---
-    # --- metrics ---
-    # --- errors ---
-    # --- rate limiting ---
-    @property
-    def ratelimit_rates(self) -> dict[str, Any]:
-        return dict(self.get("RATELIMIT_RATES"))
-
-    @property
-    def ratelimit_default_plan(self) -> str:
-        return str(self.get("RATELIMIT_DEFAULT_PLAN"))
-
-    @property
-    def ratelimit_plan_resolver(self) -> str | None:
-        value = self.get("RATELIMIT_PLAN_RESOLVER")
-        return str(value) if value else None
-
-    @property
-    def ratelimit_cache(self) -> str:
-        return str(self.get("RATELIMIT_CACHE"))
-
-    @property
-    def ratelimit_enabled(self) -> bool:
-        return bool(self.get("RATELIMIT_ENABLED"))
-
-    @property
-    def ratelimit_rules(self) -> list[dict[str, Any]]:
-        return list(self.get("RATELIMIT_RULES"))
-
-    @property
-    def ratelimit_default_rule(self) -> dict[str, Any] | None:
-        value = self.get("RATELIMIT_DEFAULT_RULE")
-        return dict(value) if value else None
-
-    @property
-    def ratelimit_exempt_paths(self) -> tuple[str, ...]:
-        return tuple(self.get("RATELIMIT_EXEMPT_PATHS"))
-
-    def ratelimit_fail_open(self, scope: str) -> bool:
-        """Return the outage policy of ``scope`` (True: fail open)."""
-        overrides = self.get("RATELIMIT_SCOPE_FAIL_OPEN")
-        if scope in overrides:
-            return bool(overrides[scope])
-        return bool(self.get("RATELIMIT_FAIL_OPEN"))
-
-    @property
-    def ratelimit_record_violations(self) -> bool:
-        return bool(self.get("RATELIMIT_RECORD_VIOLATIONS"))
-
-    @property
-    def ratelimit_algorithm(self) -> str:
-        return str(self.get("RATELIMIT_ALGORITHM"))
-
-    @property
-    def ratelimit_scope_algorithm(self) -> dict[str, str]:
-        return dict(self.get("RATELIMIT_SCOPE_ALGORITHM"))
-
-    @property
-    def redis_socket_timeout(self) -> float:
-        return float(self.get("REDIS_SOCKET_TIMEOUT"))
-
-    @property
-    def redis_breaker_failures(self) -> int:
-        return int(self.get("REDIS_BREAKER_FAILURES"))
-
-    @property
-    def redis_breaker_cooldown(self) -> float:
-        return float(self.get("REDIS_BREAKER_COOLDOWN"))
-
-
 
 
 app_settings = AppSettings()

@@ -130,3 +130,21 @@ def token(min_length: int) -> Parser[str | None]:
         return value
 
     return parse
+
+
+def path_prefixes(value: Any) -> tuple[str, ...]:
+    """A list of URL path prefixes, each starting with "/"."""
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(p, str) and p.startswith("/") for p in value
+    ):
+        raise SettingError("is not a list of path prefixes")
+    return tuple(value)
+
+
+def cache_alias(value: Any) -> str:
+    """An alias of ``settings.CACHES`` (read at call time)."""
+    from django.conf import settings
+
+    if not isinstance(value, str) or value not in settings.CACHES:
+        raise SettingError("is not a cache alias in CACHES")
+    return value

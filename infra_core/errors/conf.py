@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from infra_core.conf import Setting, SettingError
-from infra_core.parsers import boolean, choice, strings
+from infra_core.conf import Setting
+from infra_core.parsers import boolean, choice, path_prefixes
 
 FORMATS = ("envelope", "problem")
-
-
-def path_prefixes(value: Any) -> tuple[str, ...]:
-    """A list of URL path prefixes, each starting with "/"."""
-    try:
-        prefixes = strings(value)
-    except SettingError:
-        raise SettingError("is not a list of paths") from None
-    if not all(p.startswith("/") for p in prefixes):
-        raise SettingError("is not a list of paths")
-    return prefixes
 
 
 ERRORS_FORMAT: Setting[str] = Setting(

@@ -11,7 +11,12 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
-from infra_core.conf import app_settings
+from infra_core.ratelimit.conf import (
+    RATELIMIT_CACHE,
+    RATELIMIT_DEFAULT_PLAN,
+    RATELIMIT_ENABLED,
+    RATELIMIT_RATES,
+)
 from infra_core.ratelimit.keys import bounded
 from infra_core.ratelimit.services import FALLBACK, LOCAL
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
@@ -26,7 +31,7 @@ def reset_identity(scope: str, ident: str) -> int:
     """Delete every bucket of ``ident`` in ``scope`` (all rates); return how many were deleted."""
     raw_prefix = f"rl:{{{scope}:{bounded(ident)}}}:"
     removed = LOCAL.forget_prefix(raw_prefix) + FALLBACK.forget_prefix(raw_prefix)
-    alias = app_settings.ratelimit_cache
+    alias = RATELIMIT_CACHE.value
     if not is_redis_cache(alias):
         return removed
     pattern = _GLOB.sub(r"\\\1", caches[alias].make_key(raw_prefix)) + "*"
@@ -47,15 +52,15 @@ def reset_identity(scope: str, ident: str) -> int:
 
 def status() -> dict[str, Any]:
     """Return the backend, breaker state, a Redis round trip and the configured rates."""
-    alias = app_settings.ratelimit_cache
+    alias = RATELIMIT_CACHE.value
     config = settings.CACHES.get(alias, {})
     info: dict[str, Any] = {
-        "enabled": app_settings.ratelimit_enabled,
+        "enabled": RATELIMIT_ENABLED.value,
         "cache": alias,
         "backend": config.get("BACKEND") if isinstance(config, dict) else None,
         "shared": is_redis_cache(alias),
-        "default_plan": app_settings.ratelimit_default_plan,
-        "rates": app_settings.ratelimit_rates,
+        "default_plan": RATELIMIT_DEFAULT_PLAN.value,
+        "rates": RATELIMIT_RATES.value,
     }
     if not info["shared"]:
         return info

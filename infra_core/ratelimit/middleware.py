@@ -8,7 +8,12 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from infra_core.conf import app_settings
+from infra_core.ratelimit.conf import (
+    RATELIMIT_DEFAULT_RULE,
+    RATELIMIT_ENABLED,
+    RATELIMIT_EXEMPT_PATHS,
+    RATELIMIT_RULES,
+)
 from infra_core.ratelimit.headers import apply_headers, blocked_response
 from infra_core.ratelimit.services import REQUEST_ATTR, decide
 
@@ -23,7 +28,7 @@ def is_exempt(request: HttpRequest) -> bool:
     if match is not None and EXEMPT_APP in match.app_names:
         return True
     path = request.path_info
-    return any(path.startswith(prefix) for prefix in app_settings.ratelimit_exempt_paths)
+    return any(path.startswith(prefix) for prefix in RATELIMIT_EXEMPT_PATHS.value)
 
 
 def matching_rule(request: HttpRequest) -> dict[str, Any] | None:
@@ -31,14 +36,14 @@ def matching_rule(request: HttpRequest) -> dict[str, Any] | None:
     match = request.resolver_match
     url_name = match.view_name if match is not None else None
     path = request.path_info
-    for rule in app_settings.ratelimit_rules:
+    for rule in RATELIMIT_RULES.value:
         prefix = rule.get("path")
         if prefix is not None and path.startswith(prefix):
             return rule
         name = rule.get("url_name")
         if name is not None and name == url_name:
             return rule
-    return app_settings.ratelimit_default_rule
+    return RATELIMIT_DEFAULT_RULE.value
 
 
 class RateLimitMiddleware:
@@ -71,7 +76,7 @@ class RateLimitMiddleware:
     ) -> HttpResponseBase | None:
         # Runs after URL resolution so URL-name rules and the app exemption can be used; Django
         # runs it in a thread for async stacks, so the blocking Redis call never blocks the loop.
-        if not app_settings.ratelimit_enabled or is_exempt(request):
+        if not RATELIMIT_ENABLED.value or is_exempt(request):
             return None
         rule = matching_rule(request)
         if rule is None:

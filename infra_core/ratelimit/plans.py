@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from infra_core import context
-from infra_core.conf import app_settings
+from infra_core.ratelimit.conf import RATELIMIT_DEFAULT_PLAN, RATELIMIT_PLAN_RESOLVER
 from infra_core.ratelimit.rates import Rate, parse_rate
 
 PlanResolver = Callable[[HttpRequest], "str | None"]
@@ -26,7 +26,7 @@ def default_plan_resolver(request: HttpRequest) -> str | None:
 
 def get_resolver() -> PlanResolver:
     """Return the configured plan resolver (imported on first use)."""
-    path = app_settings.ratelimit_plan_resolver
+    path = RATELIMIT_PLAN_RESOLVER.value
     if path is None:
         return default_plan_resolver
     return _import_resolver(path)
@@ -42,7 +42,7 @@ def _import_resolver(path: str) -> PlanResolver:
 def resolve_plan(request: HttpRequest) -> str:
     """Return the plan of ``request`` (the default plan when the resolver says None)."""
     plan = get_resolver()(request)
-    return str(plan) if plan else app_settings.ratelimit_default_plan
+    return str(plan) if plan else RATELIMIT_DEFAULT_PLAN.value
 
 
 def rate_for(scope: str, plan: str, rates: Mapping[str, Any], default_plan: str) -> Rate | None:

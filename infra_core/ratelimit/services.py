@@ -11,11 +11,19 @@ from typing import Any, NamedTuple
 
 from django.core.cache import caches
 from django.core.cache.backends.base import default_key_func
-from django.core.signals import setting_changed
 from django.http import HttpRequest
 
-from infra_core.conf import app_settings
 from infra_core.observe import observer_failed
+from infra_core.ratelimit.conf import (
+    RATELIMIT_ALGORITHM,
+    RATELIMIT_CACHE,
+    RATELIMIT_DEFAULT_PLAN,
+    RATELIMIT_ENABLED,
+    RATELIMIT_RATES,
+    RATELIMIT_RECORD_VIOLATIONS,
+    RATELIMIT_SCOPE_ALGORITHM,
+    fail_open,
+)
 from infra_core.ratelimit.engine import (
     Algorithm,
     Decision,
@@ -76,22 +84,20 @@ def _new_target(alias: str) -> _Target | None:
         algorithm = parse_algorithm(name)
         return algorithm, guard.script(algorithm.lua)
 
-    scopes = {scope: pair(name) for scope, name in app_settings.ratelimit_scope_algorithm.items()}
-    return _Target(guard, pair(app_settings.ratelimit_algorithm), scopes, prefix)
+    scopes = {scope: pair(name) for scope, name in RATELIMIT_SCOPE_ALGORITHM.value.items()}
+    return _Target(guard, pair(RATELIMIT_ALGORITHM.value), scopes, prefix)
 
 
-def _forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
+def forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
     if setting is None or setting in {"CACHES", "INFRA_CORE"}:
         _targets.clear()
 
-
-setting_changed.connect(_forget_targets, dispatch_uid="infra_core.ratelimit.services.targets")
 
 
 def hit(scope: str, ident: str, rate: Rate) -> Decision:
     """Count one request of ``ident`` in ``scope`` and return the decision, applying the policy."""
     raw = bucket(scope, ident, rate)
-    target = _target(app_settings.ratelimit_cache)
+    target = _target(RATELIMIT_CACHE.value)
     if target is None:
         return LOCAL.hit(raw, rate, scope=scope)
     guard, default, scopes, prefix = target
@@ -102,7 +108,7 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     try:
         return guard.run(lambda client: redis_hit(client, script, key, rate, scope, ttl, hot=hot))
     except RedisUnavailable as exc:
-        if app_settings.ratelimit_fail_open(scope):
+        if fail_open(scope):
             decision = FALLBACK.hit(raw, rate, scope=scope)
             return replace(decision, outcome="fail_open") if decision.allowed else decision
         wait = max(1, math.ceil(exc.retry_after))
@@ -113,13 +119,13 @@ def decide(
     request: HttpRequest, scope: str, key: str = "user_or_ip", rate: Any = UNSET
 ) -> Decision | None:
     """Return the decision for ``request`` in ``scope`` (None: not limited, no Redis call)."""
-    if not app_settings.ratelimit_enabled:
+    if not RATELIMIT_ENABLED.value:
         return None
     plan: str | None = None
     if rate is UNSET:
         plan = resolve_plan(request)
         parsed = rate_for(
-            scope, plan, app_settings.ratelimit_rates, app_settings.ratelimit_default_plan
+            scope, plan, RATELIMIT_RATES.value, RATELIMIT_DEFAULT_PLAN.value
         )
     else:
         parsed = parse_rate(rate)
@@ -161,7 +167,7 @@ def _record(
             outcome=decision.outcome,
         )
     # Only a client over its limit is a violation: a fail-closed 429 during an outage is not.
-    if decision.outcome == "blocked" and app_settings.ratelimit_record_violations:
+    if decision.outcome == "blocked" and RATELIMIT_RECORD_VIOLATIONS.value:
         _record_violation(django_request, decision, key, ident, plan)
 
 

@@ -8,9 +8,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.signals import setting_changed
 
 from infra_core.redis.breaker import CircuitBreaker
+from infra_core.redis.conf import (
+    REDIS_BREAKER_COOLDOWN,
+    REDIS_BREAKER_FAILURES,
+    REDIS_SOCKET_TIMEOUT,
+)
 from infra_core.redis.hot import HotConnections
 
 T = TypeVar("T")
@@ -108,17 +112,15 @@ def guarded(alias: str) -> GuardedRedis:
         return _guards[alias]
     except KeyError:
         pass
-    from infra_core.conf import app_settings
-
     if not is_redis_cache(alias):
         raise NotRedisCache(f"CACHES[{alias!r}] is not a django-redis cache")
     with _lock:
         if alias not in _guards:
-            client = _short_timeout_client(alias, app_settings.redis_socket_timeout)
+            client = _short_timeout_client(alias, REDIS_SOCKET_TIMEOUT.value)
             breaker = CircuitBreaker(
                 f"redis:{alias}",
-                failures=app_settings.redis_breaker_failures,
-                cooldown=app_settings.redis_breaker_cooldown,
+                failures=REDIS_BREAKER_FAILURES.value,
+                cooldown=REDIS_BREAKER_COOLDOWN.value,
             )
             _guards[alias] = GuardedRedis(alias, client, breaker)
         return _guards[alias]
@@ -135,5 +137,3 @@ def reset(*, setting: str | None = None, **kwargs: Any) -> None:
                     guard.hot.close()
             _guards.clear()
 
-
-setting_changed.connect(reset, dispatch_uid="infra_core.redis.client.reset")

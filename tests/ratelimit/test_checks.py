@@ -8,8 +8,14 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from infra_core.ratelimit import decorators, rate_limit
-from infra_core.ratelimit.checks import check_ratelimit
+from infra_core.ratelimit.concern import CONCERN
+from infra_core.redis.concern import CONCERN as REDIS
 from tests.ratelimit import views  # noqa: F401 - register its decorators before DECLARED is cleared
+
+
+def check_ratelimit() -> list[Any]:
+    """The rate-limit concern's messages and the shared Redis helper's (E210)."""
+    return [*CONCERN.run_checks(), *REDIS.run_checks()]
 
 
 @pytest.fixture(autouse=True)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from infra_core.checks import not_a_bool
-from infra_core.conf import DEFAULTS, user_settings
 from infra_core.ratelimit import decorators, keys
+from infra_core.ratelimit.conf import (
+    RATELIMIT_ALGORITHM,
+    RATELIMIT_CACHE,
+    RATELIMIT_DEFAULT_PLAN,
+    RATELIMIT_DEFAULT_RULE,
+    RATELIMIT_PLAN_RESOLVER,
+    RATELIMIT_RATES,
+    RATELIMIT_RULES,
+    RATELIMIT_SCOPE_ALGORITHM,
+)
 from infra_core.ratelimit.engine import ALGORITHM_HINT, parse_algorithm
 from infra_core.ratelimit.plans import validate_rates
 from infra_core.ratelimit.rates import HINT as RATE_HINT
@@ -22,21 +30,11 @@ from infra_core.redis import is_redis_cache
 LARGE_LIMIT = 10_000
 
 
-def _value(key: str) -> Any:
-    return user_settings().get(key, DEFAULTS[key])
-
-
 def _rates() -> list[checks.CheckMessage]:
-    default_plan = _value("RATELIMIT_DEFAULT_PLAN")
-    if not isinstance(default_plan, str) or not default_plan:
-        return [
-            checks.Error(
-                f"INFRA_CORE['RATELIMIT_DEFAULT_PLAN'] = {default_plan!r} is not a plan name.",
-                hint='e.g. "basic".',
-                id="infra_core.E201",
-            )
-        ]
-    rates = _value("RATELIMIT_RATES")
+    if RATELIMIT_DEFAULT_PLAN.problem() is not None:
+        return []  # E201, from the settings table
+    default_plan = RATELIMIT_DEFAULT_PLAN.value
+    rates = RATELIMIT_RATES.raw()
     messages: list[checks.CheckMessage] = [
         checks.Error(problem, hint=RATE_HINT, id="infra_core.E202")
         for problem in validate_rates(rates, default_plan)
@@ -63,10 +61,10 @@ def _rates() -> list[checks.CheckMessage]:
 
 
 def _algorithm_of(scope: str) -> object:
-    overrides = _value("RATELIMIT_SCOPE_ALGORITHM")
+    overrides = RATELIMIT_SCOPE_ALGORITHM.raw()
     if isinstance(overrides, Mapping) and scope in overrides:
         return overrides[scope]
-    return _value("RATELIMIT_ALGORITHM")
+    return RATELIMIT_ALGORITHM.raw()
 
 
 def _algorithm_error(name: str, problem: str) -> checks.CheckMessage:
@@ -74,8 +72,8 @@ def _algorithm_error(name: str, problem: str) -> checks.CheckMessage:
 
 
 def _algorithms() -> list[checks.CheckMessage]:
-    named: list[tuple[str, object]] = [("['RATELIMIT_ALGORITHM']", _value("RATELIMIT_ALGORITHM"))]
-    overrides = _value("RATELIMIT_SCOPE_ALGORITHM")
+    named: list[tuple[str, object]] = [("['RATELIMIT_ALGORITHM']", RATELIMIT_ALGORITHM.raw())]
+    overrides = RATELIMIT_SCOPE_ALGORITHM.raw()
     if not isinstance(overrides, Mapping):
         problem = f"{overrides!r} is not a dict of scope -> algorithm"
         return [*_algorithms_of(named), _algorithm_error("['RATELIMIT_SCOPE_ALGORITHM']", problem)]
@@ -94,15 +92,9 @@ def _algorithms_of(named: list[tuple[str, object]]) -> list[checks.CheckMessage]
 
 
 def _cache() -> list[checks.CheckMessage]:
-    alias = _value("RATELIMIT_CACHE")
-    if not isinstance(alias, str) or alias not in settings.CACHES:
-        return [
-            checks.Error(
-                f"INFRA_CORE['RATELIMIT_CACHE'] = {alias!r} is not a cache alias in CACHES.",
-                hint=f"Use one of {sorted(settings.CACHES)}.",
-                id="infra_core.E204",
-            )
-        ]
+    if RATELIMIT_CACHE.problem() is not None:
+        return []  # E204, from the settings table
+    alias = RATELIMIT_CACHE.value
     if not is_redis_cache(alias) and _in_use():
         return [
             checks.Warning(
@@ -122,14 +114,14 @@ def _in_use() -> bool:
     throttles = [str(t) for t in drf.get("DEFAULT_THROTTLE_CLASSES", [])]
     return (
         "RateLimitMiddleware" in names
-        or bool(_value("RATELIMIT_RULES"))
+        or bool(RATELIMIT_RULES.raw())
         or bool(decorators.DECLARED)
         or any(t.startswith("infra_core.") for t in throttles)
     )
 
 
 def _declared_scopes() -> list[checks.CheckMessage]:
-    rates = _value("RATELIMIT_RATES")
+    rates = RATELIMIT_RATES.raw()
     if not isinstance(rates, Mapping):
         return []  # E202 already reports it
     return [
@@ -146,7 +138,7 @@ def _declared_scopes() -> list[checks.CheckMessage]:
 
 
 def _resolver() -> list[checks.CheckMessage]:
-    path = _value("RATELIMIT_PLAN_RESOLVER")
+    path = RATELIMIT_PLAN_RESOLVER.raw()
     if path is None:
         return []
     try:
@@ -171,7 +163,7 @@ def _rule_problem(rule: Any) -> str | None:
         return "is not a dict"
     if not isinstance(rule.get("scope"), str) or not rule["scope"]:
         return "has no scope"
-    rates = _value("RATELIMIT_RATES")
+    rates = RATELIMIT_RATES.raw()
     if isinstance(rates, Mapping) and rule["scope"] not in rates:
         return f"uses scope {rule['scope']!r}, which RATELIMIT_RATES does not define"
     try:
@@ -183,7 +175,7 @@ def _rule_problem(rule: Any) -> str | None:
 
 def _rules() -> list[checks.CheckMessage]:
     messages: list[checks.CheckMessage] = []
-    rules = _value("RATELIMIT_RULES")
+    rules = RATELIMIT_RULES.raw()
     if not isinstance(rules, list | tuple):
         rules = [rules]
     for index, rule in enumerate(rules):
@@ -198,7 +190,7 @@ def _rules() -> list[checks.CheckMessage]:
                     id="infra_core.E207",
                 )
             )
-    default = _value("RATELIMIT_DEFAULT_RULE")
+    default = RATELIMIT_DEFAULT_RULE.raw()
     if default is not None and (problem := _rule_problem(default)):
         messages.append(
             checks.Error(
@@ -207,64 +199,6 @@ def _rules() -> list[checks.CheckMessage]:
                 id="infra_core.E207",
             )
         )
-    return messages
-
-
-def _scalars() -> list[checks.CheckMessage]:
-    messages: list[checks.CheckMessage] = []
-    for key in ("RATELIMIT_ENABLED", "RATELIMIT_FAIL_OPEN"):
-        messages += not_a_bool(key, _value(key), "infra_core.E208")
-    overrides = _value("RATELIMIT_SCOPE_FAIL_OPEN")
-    if not isinstance(overrides, Mapping) or not all(
-        isinstance(v, bool) for v in overrides.values()
-    ):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['RATELIMIT_SCOPE_FAIL_OPEN'] = {overrides!r} is not a dict of "
-                "scope -> bool.",
-                hint='e.g. {"upload": False} to answer 429 for uploads while Redis is down.',
-                id="infra_core.E208",
-            )
-        )
-    messages += not_a_bool(
-        "RATELIMIT_RECORD_VIOLATIONS",
-        _value("RATELIMIT_RECORD_VIOLATIONS"),
-        "infra_core.E213",
-        hint="Use True to store blocked requests as RateLimitViolation rows, else False.",
-    )
-    exempt = _value("RATELIMIT_EXEMPT_PATHS")
-    if not isinstance(exempt, list | tuple) or not all(
-        isinstance(p, str) and p.startswith("/") for p in exempt
-    ):
-        messages.append(
-            checks.Error(
-                f"INFRA_CORE['RATELIMIT_EXEMPT_PATHS'] = {exempt!r} is not a list of path "
-                "prefixes.",
-                hint='e.g. ["/static/", "/webhooks/"].',
-                id="infra_core.E209",
-            )
-        )
-    return messages
-
-
-def _redis_helper() -> list[checks.CheckMessage]:
-    rules: list[tuple[str, Callable[[float], bool], str]] = [
-        ("REDIS_SOCKET_TIMEOUT", lambda v: 0 < v <= 5, "a number of seconds in (0, 5]"),
-        ("REDIS_BREAKER_FAILURES", lambda v: int(v) == v and v >= 1, "an int >= 1"),
-        ("REDIS_BREAKER_COOLDOWN", lambda v: v > 0, "a positive number of seconds"),
-    ]
-    messages: list[checks.CheckMessage] = []
-    for key, ok, what in rules:
-        value = _value(key)
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not ok(value):
-            messages.append(
-                checks.Error(
-                    f"INFRA_CORE[{key!r}] = {value!r} is not {what}.",
-                    hint=f"e.g. {DEFAULTS[key]!r}",
-                    id="infra_core.E210",
-                )
-            )
     return messages
 
 
@@ -297,7 +231,5 @@ def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
         *_resolver(),
         *_rules(),
         *_declared_scopes(),
-        *_scalars(),
-        *_redis_helper(),
         *_middleware_order(),
     ]

@@ -1,28 +1,18 @@
-"""System checks: one function per concern, registered in ``AppConfig.ready()``.
+"""General system checks (0xx): the INFRA_CORE dict itself.
 
-IDs follow DESIGN.md section 5 and are listed in docs/checks.md. A check never raises.
+Each concern registers its own checks through its ``Concern`` (see docs/architecture.md); IDs
+follow DESIGN.md section 5 and are listed in docs/checks.md. A check never raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
 
 from infra_core.conf import DEFAULTS, REMOVED, suggest
-
-CheckFunction = Callable[..., list[checks.CheckMessage]]
-
-
-def not_a_bool(
-    key: str, value: object, check_id: str, hint: str = "Use True or False."
-) -> list[checks.CheckMessage]:
-    """Return the one error of a boolean setting ``key`` whose ``value`` is not a bool."""
-    if isinstance(value, bool):
-        return []
-    return [checks.Error(f"INFRA_CORE[{key!r}] = {value!r} is not a bool.", hint=hint, id=check_id)]
 
 
 def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
@@ -58,10 +48,3 @@ def check_settings_dict(app_configs: Sequence[Any] | None = None, **kwargs: Any)
             )
         )
     return messages
-
-
-# Concern check modules add their functions here (see apps.py); order is the report order.
-CONCERN_CHECKS: list[str] = [
-    "infra_core.ratelimit.checks.check_ratelimit",
-    "infra_core.sentry.checks.check_sentry",
-]

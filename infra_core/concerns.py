@@ -10,6 +10,7 @@ call :func:`register` from its own ``AppConfig.ready()``. Nothing connects at im
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,8 @@ class Concern:
     # Dotted paths of prometheus collectors that read the database: exposed on every scrape,
     # never merged across gunicorn workers (they are the same in every process).
     collectors: Sequence[str] = ()
-    # Modules defining Celery tasks, imported when a Celery app autodiscovers infra_core.tasks.
+    # Modules defining Celery (shared) tasks: imported at registration when Celery is installed,
+    # so every Celery app of the process, worker or publisher, knows them by name.
     tasks: Sequence[str] = ()
 
     def run_checks(self) -> list[django_checks.CheckMessage]:
@@ -69,6 +71,9 @@ def register(concern: Concern) -> None:
 
         for path in concern.collectors:
             add_database_collector(import_string(path))
+    if concern.tasks and importlib.util.find_spec("celery") is not None:
+        for module in concern.tasks:
+            importlib.import_module(module)
     for reset in concern.resets:
         uid = f"infra_core.reset.{concern.name}.{reset.__module__}.{reset.__qualname__}"
         setting_changed.connect(reset, dispatch_uid=uid)
@@ -80,12 +85,6 @@ def registered() -> tuple[Concern, ...]:
     """Return the registered concerns in registration order."""
     return tuple(_registered.values())
 
-
-def import_task_modules() -> None:
-    """Import every registered concern's Celery task modules (so autodiscovery finds them)."""
-    for concern in registered():
-        for module in concern.tasks:
-            importlib.import_module(module)
 
 
 def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[django_checks.CheckMessage]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from typing import Any
+
+from infra_core.metrics.definitions import OBSERVER_ERRORS
 
 logger = logging.getLogger("infra_core.observe")
 
@@ -24,12 +27,9 @@ def inc(counter: Any, **labels: str) -> None:
 
 def observer_failed(component: str, exc: BaseException, *, now: float | None = None) -> None:
     """Count a failure of ``component`` and log it at most once a minute per component."""
-    try:
-        from infra_core.metrics.definitions import OBSERVER_ERRORS
-
+    # The metrics layer itself may be the thing that failed.
+    with contextlib.suppress(Exception):
         OBSERVER_ERRORS.labels(component=component).inc()
-    except Exception:  # noqa: S110 - the metrics layer itself may be the thing that failed
-        pass
     ts = time.monotonic() if now is None else now
     with _lock:
         last = _last_logged.get(component)

@@ -14,6 +14,8 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 
 from infra_core import context
+from infra_core.errors.conf import ERRORS_FORMAT
+from infra_core.metrics.definitions import ERRORS
 from infra_core.observe import observer_failed
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -61,8 +63,6 @@ def problem_body(
 
 def _count(code: str) -> None:
     try:
-        from infra_core.metrics.definitions import ERRORS
-
         ERRORS.labels(code=code).inc()
     except Exception as exc:  # observers never break the observed
         observer_failed("metrics", exc)
@@ -78,8 +78,6 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JsonResponse:
     """Return a JSON error response in the envelope, with optional extra headers."""
-    from infra_core.errors.conf import ERRORS_FORMAT
-
     rid = getattr(request, "request_id", None) if request is not None else None
     if ERRORS_FORMAT.value == "problem":
         response = JsonResponse(

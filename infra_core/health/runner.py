@@ -22,6 +22,7 @@ from infra_core.health.base import (
     aggregate,
 )
 from infra_core.health.pool import get_pool
+from infra_core.logging.filters import redact_text
 
 logger = logging.getLogger("infra_core.health")
 
@@ -62,8 +63,6 @@ def execute(check: HealthCheck) -> CheckResult:
 
 
 def _log_failure(name: str, exc: Exception) -> None:
-    from infra_core.logging.filters import redact_text
-
     logger.warning(
         "health check %s raised %s: %s",
         name,

@@ -19,6 +19,7 @@ from infra_core.health.conf import (
 )
 from infra_core.health.registry import HealthConfigError, configured_checks
 from infra_core.health.runner import Report, run_checks
+from infra_core.metrics.definitions import HEALTH_DURATION, HEALTH_STATUS
 from infra_core.observe import observer_failed
 
 logger = logging.getLogger("infra_core.health")
@@ -77,8 +78,6 @@ results_cache = ResultCache()
 
 def _record(report: Report) -> Report:
     try:
-        from infra_core.metrics.definitions import HEALTH_DURATION, HEALTH_STATUS
-
         for result in report.results:
             HEALTH_STATUS.labels(check=result.name).set(1 if result.status.value == "ok" else 0)
             HEALTH_DURATION.labels(check=result.name).observe(result.latency_ms / 1000)

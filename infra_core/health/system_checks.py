@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core import checks
 
 from infra_core.health.conf import HEALTH_CHECK_TIMEOUT, HEALTH_CHECKS, HEALTH_TIMEOUT
+from infra_core.health.probes import CacheCheck, DatabaseCheck, RedisCheck
+from infra_core.health.registry import HINT, HealthConfigError, build_checks
 
 
 def _check_list_messages() -> list[checks.CheckMessage]:
-    from infra_core.health.registry import HINT, HealthConfigError, build_checks
-
     default_timeout = HEALTH_CHECK_TIMEOUT.default
     if HEALTH_CHECK_TIMEOUT.problem() is None:  # else reported as E301
         default_timeout = HEALTH_CHECK_TIMEOUT.value
@@ -40,8 +40,6 @@ def _check_list_messages() -> list[checks.CheckMessage]:
 
 
 def _timeout_warnings(built: list[Any]) -> list[checks.CheckMessage]:
-    from infra_core.health.probes import CacheCheck, DatabaseCheck, RedisCheck
-
     messages: list[checks.CheckMessage] = []
     for check in built:
         if isinstance(check, DatabaseCheck):

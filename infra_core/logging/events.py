@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from infra_core.metrics.definitions import SECURITY_EVENTS
+from infra_core.net import client_ip
 from infra_core.observe import observer_failed
 
 security_logger = logging.getLogger("infra_core.security")
@@ -23,8 +24,6 @@ def log_security_event(
     """Log a security event (``event`` is a short snake_case name) with the client IP and path."""
     extra: dict[str, Any] = {"security_event": event, **fields}
     if request is not None:
-        from infra_core.net import client_ip
-
         extra.setdefault("client_ip", client_ip(request))
         extra.setdefault("method", request.method)
     try:

@@ -10,6 +10,7 @@ from typing import Any
 from django.core import checks
 
 from infra_core.metrics.conf import METRICS_ALLOWED_IPS
+from infra_core.metrics.multiprocess import MULTIPROC_ENV, multiproc_dir
 
 
 def _open_allowlist() -> list[Any]:
@@ -29,8 +30,6 @@ def _open_allowlist() -> list[Any]:
 
 
 def _multiproc() -> list[Any]:
-    from infra_core.metrics.multiprocess import MULTIPROC_ENV, multiproc_dir
-
     if os.environ.get(MULTIPROC_ENV) == "":
         return [
             checks.Error(

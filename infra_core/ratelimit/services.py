@@ -13,6 +13,8 @@ from django.core.cache import caches
 from django.core.cache.backends.base import default_key_func
 from django.http import HttpRequest
 
+from infra_core.logging.events import log_security_event
+from infra_core.metrics.definitions import RATELIMIT_DECISIONS
 from infra_core.observe import observer_failed
 from infra_core.ratelimit.conf import (
     RATELIMIT_ALGORITHM,
@@ -152,8 +154,6 @@ def _record(
     except Exception as exc:  # observers never break the observed
         observer_failed("metrics", exc)
     if not decision.allowed and _first_block(decision.scope, ident, decision.window):
-        from infra_core.logging.events import log_security_event
-
         log_security_event(
             "rate_limited",
             request=django_request,
@@ -193,8 +193,6 @@ def _counter(scope: str, outcome: str) -> Any:
     try:
         return _children[(scope, outcome)]
     except KeyError:
-        from infra_core.metrics.definitions import RATELIMIT_DECISIONS
-
         child = _children[(scope, outcome)] = RATELIMIT_DECISIONS.labels(
             scope=scope, decision=outcome
         )

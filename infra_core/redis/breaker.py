@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from infra_core.metrics.definitions import BREAKER_STATE, BREAKER_TRANSITIONS
 from infra_core.observe import observer_failed
 
 logger = logging.getLogger("infra_core.redis")
@@ -102,8 +103,6 @@ class CircuitBreaker:
             extra={"breaker": self.name, "breaker_state": new.value},
         )
         try:
-            from infra_core.metrics.definitions import BREAKER_STATE, BREAKER_TRANSITIONS
-
             BREAKER_STATE.labels(name=self.name).set(1 if new is BreakerState.OPEN else 0)
             BREAKER_TRANSITIONS.labels(name=self.name, state=new.value).inc()
         except Exception as metric_exc:  # observers never break the observed

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infra_core import context
+from infra_core.errors.exceptions import AppError
 from infra_core.observe import observer_failed
 from infra_core.sentry.scrub import scrub
 
@@ -30,8 +31,6 @@ def _client_error_types() -> tuple[type[BaseException], ...]:
 
 def is_client_error(exc: BaseException) -> bool:
     """Return True for exceptions that describe a 4xx (never worth a Sentry event)."""
-    from infra_core.errors.exceptions import AppError
-
     if isinstance(exc, AppError):
         return exc.is_client_error
     if isinstance(exc, _client_error_types()):

@@ -20,12 +20,9 @@ try:  # register the deferred recorder with whichever Celery app autodiscovers t
 except ImportError:  # pragma: no cover - celery is an optional extra
     pass
 else:
-    # A host's plain app.autodiscover_tasks() imports infra_core.tasks: bring in the task
-    # modules every registered concern declares (Concern.tasks), this one's recorder included.
-    from infra_core.concerns import import_task_modules
+    # A host's plain app.autodiscover_tasks() imports infra_core.tasks; other concerns' task
+    # modules are imported when they register (Concern.tasks).
     from infra_core.tasks import recorder  # noqa: F401
-
-    import_task_modules()
 
 
 def __getattr__(name: str) -> Any:

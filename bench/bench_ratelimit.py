@@ -12,7 +12,7 @@ at a time; timing variants one after the other in separate processes made their 
   the bare round trip the issue's goal is measured against.
 * ``evalsha_noop_exec``: the same through ``client.execute_command("EVALSHA", ...)``.
 * ``evalsha_window`` / ``evalsha_counter``: infra_core's two scripts called bare (``Script``).
-* ``infra``: ``infra_core.ratelimit.services.decide(request, "bench", "ip", "1000000/m")``: the
+* ``infra``: ``infra_core.ratelimit.decision.decide(request, "bench", "ip", "1000000/m")``: the
   whole decision (rate parse, key, breaker, script, metric) as the decorator/middleware run it.
 * ``infra_counter``: the same ``decide`` for a scope set to ``"counter"``
   (``RATELIMIT_SCOPE_ALGORITHM``).
@@ -121,8 +121,8 @@ def callables() -> dict[str, Callable[[], Any]]:
     from django_ratelimit.core import is_ratelimited
     from django_redis import get_redis_connection
 
+    from infra_core.ratelimit.decision import decide
     from infra_core.ratelimit.engine import SLIDING_COUNTER_LUA, SLIDING_WINDOW_LUA
-    from infra_core.ratelimit.services import decide
 
     request = RequestFactory().get("/bench/", REMOTE_ADDR="203.0.113.10")
     client = get_redis_connection("default")
@@ -223,7 +223,7 @@ def measure_breaker_open() -> dict[str, Any]:
     configure(down=True)
     from django.test import RequestFactory
 
-    from infra_core.ratelimit.services import decide
+    from infra_core.ratelimit.decision import decide
     from infra_core.redis import guarded
 
     request = RequestFactory().get("/bench/", REMOTE_ADDR="203.0.113.10")

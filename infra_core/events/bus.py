@@ -12,8 +12,8 @@ from infra_core import context
 from infra_core.events.conf import EVENTS_SOURCE
 from infra_core.events.event import Event
 from infra_core.events.registry import Subscription, subscriptions
+from infra_core.metrics.business import event_label
 from infra_core.metrics.definitions import EVENTS_DELIVERED, EVENTS_PUBLISHED
-from infra_core.metrics.events import event_label
 from infra_core.observe import inc
 
 logger = logging.getLogger(__name__)

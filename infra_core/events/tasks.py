@@ -13,8 +13,8 @@ from django.utils.module_loading import import_string
 
 from infra_core.events.event import Event
 from infra_core.events.registry import find
+from infra_core.metrics.business import event_label
 from infra_core.metrics.definitions import EVENTS_DELIVERED
-from infra_core.metrics.events import event_label
 from infra_core.observe import inc, observer_failed
 from infra_core.tasks.base import InfraTask
 from infra_core.tasks.policy import RetryPolicy

@@ -19,8 +19,8 @@ from infra_core.credentials import bearer_token, token_matches
 from infra_core.errors.envelope import error_response
 from infra_core.health.conf import HEALTH_ALLOW_STAFF, HEALTH_STATUS_CODES, HEALTH_TOKEN
 from infra_core.health.drain import is_draining
+from infra_core.health.reports import detail, get_report
 from infra_core.health.runner import Report
-from infra_core.health.services import detail, get_report
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra_core.logging.config import logging_config
-from infra_core.logging.events import log_security_event
+from infra_core.logging.security import log_security_event
 from infra_core.logging.timing import measure
 
 __all__ = ["log_security_event", "logging_config", "measure"]

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from infra_core.errors.envelope import error_response
-from infra_core.logging.events import log_security_event
+from infra_core.logging.security import log_security_event
 from infra_core.metrics.authorization import Access, check_access
 from infra_core.metrics.conf import METRICS_TOKEN
 from infra_core.metrics.exposition import render

@@ -9,9 +9,9 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
+from infra_core.ratelimit.decision import UNSET, decide
 from infra_core.ratelimit.engine import Decision
 from infra_core.ratelimit.headers import apply_headers, blocked_response
-from infra_core.ratelimit.services import UNSET, decide
 
 V = TypeVar("V", bound=Callable[..., Any])
 

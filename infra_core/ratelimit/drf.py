@@ -11,8 +11,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
+from infra_core.ratelimit.decision import UNSET, decide
 from infra_core.ratelimit.engine import Decision
-from infra_core.ratelimit.services import UNSET, decide
 
 
 class RateLimitThrottle(BaseThrottle):

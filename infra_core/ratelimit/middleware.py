@@ -14,8 +14,8 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_EXEMPT_PATHS,
     RATELIMIT_RULES,
 )
+from infra_core.ratelimit.decision import REQUEST_ATTR, decide
 from infra_core.ratelimit.headers import apply_headers, blocked_response
-from infra_core.ratelimit.services import REQUEST_ATTR, decide
 
 GetResponse = Callable[[HttpRequest], Any]
 # Never limited: the probes and scrape endpoint of include("infra_core.urls"), wherever mounted.

@@ -1,4 +1,4 @@
-"""Admin for dead letters (actions call tasks.services) and in-flight task runs, all read-only."""
+"""Admin for dead letters (actions call tasks.operations) and in-flight task runs, all read-only."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from infra_core.admin_base import ReadOnlyRecordsMixin
-from infra_core.tasks import services
+from infra_core.tasks import operations
+from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet, TaskRun
 
 if TYPE_CHECKING:
@@ -99,8 +100,16 @@ _FIELDSETS: list[tuple[str | None, list[str]]] = [
 ]
 
 
+class _OnDLQDatabase:
+    """Read rows from DLQ_DATABASE, where services, the command and the gauge write them."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        return queryset.using(DLQ_DATABASE.value)
+
+
 @admin.register(DeadLetter)
-class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
+class DeadLetterAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _DeadLetterBase):
     list_display = [
         "id",
         "task_name",
@@ -163,15 +172,15 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
         """Replay one dead letter from its detail page (POST, CSRF-protected by admin_view)."""
         if not self.has_replay_permission(request):
             raise PermissionDenied
-        row = get_object_or_404(DeadLetter, pk=pk)
-        self._run(request, [row.pk], "Replayed", services.REPLAY)
+        row = get_object_or_404(self.get_queryset(request), pk=pk)
+        self._run(request, [row.pk], "Replayed", operations.REPLAY)
         info = (self.opts.app_label, self.opts.model_name)
         return HttpResponseRedirect(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
 
     # --- actions: parse input, call a dlq service per row, report per row ---
     @admin.action(permissions=["replay"], description="Replay")
     def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        self._run(request, _pks(queryset), "Replayed", services.REPLAY)
+        self._run(request, _pks(queryset), "Replayed", operations.REPLAY)
 
     @admin.action(permissions=["replay"], description="Replay with delay…")
     def replay_with_delay(
@@ -180,7 +189,7 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
         form = ReplayDelayForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             delay = form.cleaned_data["delay"]
-            self._run(request, _pks(queryset), "Replayed", services.REPLAY, countdown=delay)
+            self._run(request, _pks(queryset), "Replayed", operations.REPLAY, countdown=delay)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -197,11 +206,11 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
 
     @admin.action(permissions=["discard"], description="Discard")
     def discard(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        self._run(request, _pks(queryset), "Discarded", services.DISCARD)
+        self._run(request, _pks(queryset), "Discarded", operations.DISCARD)
 
     @admin.action(permissions=["resolve"], description="Mark resolved")
     def resolve(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
-        self._run(request, _pks(queryset), "Marked resolved", services.RESOLVE)
+        self._run(request, _pks(queryset), "Marked resolved", operations.RESOLVE)
 
     def _run(
         self,
@@ -211,7 +220,9 @@ class DeadLetterAdmin(ReadOnlyRecordsMixin, _DeadLetterBase):
         action: str,
         countdown: int | None = None,
     ) -> None:
-        outcomes = services.act(pks, action, actor=request.user.get_username(), countdown=countdown)
+        outcomes = operations.act(
+            pks, action, actor=request.user.get_username(), countdown=countdown
+        )
         done = [
             f"#{o.pk} as {o.new_task_id}" if o.new_task_id else f"#{o.pk}"
             for o in outcomes
@@ -231,7 +242,7 @@ def _pks(queryset: QuerySet[DeadLetter]) -> list[int]:
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(ReadOnlyRecordsMixin, _TaskRunBase):
+class TaskRunAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _TaskRunBase):
     list_display = [
         "task_name",
         "task_id",

@@ -1,6 +1,6 @@
 """Recording dead letters: a task's final failure becomes one row, even when the DB is down.
 
-What operators do with the rows (replay, discard, resolve) is in ``infra_core.tasks.services``.
+What operators do with the rows (replay, discard, resolve) is in ``infra_core.tasks.operations``.
 """
 
 from __future__ import annotations

@@ -46,6 +46,30 @@ class DeadLetterQuerySet(BatchDeleteQuerySet["DeadLetter"]):
         """Return rows whose last failure is at or after ``cutoff``."""
         return self.filter(last_failed_at__gte=cutoff)
 
+    # State changes: each a compare-and-set on ``status = pending``, so of two operators (or a
+    # double click) exactly one wins. They return the number of rows changed (0 or 1).
+    def claim_replay(self, pk: int, *, actor: str, task_id: str, at: datetime) -> int:
+        """Mark pending row ``pk`` replayed as ``task_id`` by ``actor``."""
+        return self.pending().filter(pk=pk).update(
+            status=DeadLetter.Status.REPLAYED,
+            replayed_by=actor[:150],
+            replayed_at=at,
+            replayed_task_id=task_id,
+        )
+
+    def release_replay(self, pk: int, *, task_id: str) -> int:
+        """Make row ``pk`` pending again after the broker refused replay ``task_id``."""
+        return self.filter(pk=pk, replayed_task_id=task_id).update(
+            status=DeadLetter.Status.PENDING, replayed_by="", replayed_at=None, replayed_task_id=""
+        )
+
+    def close(self, pk: int, status: str, *, actor: str, note: str = "") -> int:
+        """Mark pending row ``pk`` discarded or resolved by ``actor``."""
+        if status not in (DeadLetter.Status.DISCARDED, DeadLetter.Status.RESOLVED):
+            raise ValueError(f"{status!r} does not close a dead letter")
+        changes = {"status": status, "replayed_by": actor[:150], "note": note}
+        return self.pending().filter(pk=pk).update(**changes)
+
 
 class DeadLetter(models.Model):
     """A task that failed for good: its payload, its error, and what an operator did about it."""

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra_core.health import drain, registry, runner, services
+from infra_core.health import drain, registry, reports, runner
 from tests.health.checks_for_tests import CountingCheck, SleepCheck
 
 
 @pytest.fixture(autouse=True)
 def _fresh_health_state() -> Iterator[None]:
-    services.results_cache.clear()
+    reports.results_cache.clear()
     registry.reset()
     drain.stop_draining()
     CountingCheck.runs = 0
@@ -26,6 +26,6 @@ def _fresh_health_state() -> Iterator[None]:
         deadline = time.monotonic() + 5
         while runner._inflight and time.monotonic() < deadline:
             time.sleep(0.01)
-        services.results_cache.clear()
+        reports.results_cache.clear()
         registry.reset()
         drain.stop_draining()

@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 
 from infra_core import redis as infra_redis
-from infra_core.ratelimit import services as service
+from infra_core.ratelimit import decision as service
 
 
 def _delete_run_buckets() -> None:

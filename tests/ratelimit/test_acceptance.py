@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django_redis import get_redis_connection
 
+from infra_core.ratelimit.decision import redis_key
 from infra_core.ratelimit.rates import Rate
-from infra_core.ratelimit.services import redis_key
 from tests.ratelimit.conftest import admitted_times, busiest
 
 ROOT = Path(__file__).resolve().parents[2]

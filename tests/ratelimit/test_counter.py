@@ -16,9 +16,9 @@ from django.core.cache import caches
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from infra_core.ratelimit.decision import hit, redis_key
 from infra_core.ratelimit.engine import SLIDING_COUNTER_LUA, SLIDING_WINDOW_LUA, redis_hit
 from infra_core.ratelimit.rates import Rate
-from infra_core.ratelimit.services import hit, redis_key
 from infra_core.redis import guarded
 from tests.ratelimit.conftest import admitted_times, busiest
 

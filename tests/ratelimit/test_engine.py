@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import caches
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from infra_core.ratelimit.decision import hit, redis_key
 from infra_core.ratelimit.engine import SLIDING_WINDOW_LUA, LocalLimiter, redis_hit
 from infra_core.ratelimit.rates import Rate
-from infra_core.ratelimit.services import hit, redis_key
 from infra_core.redis import guarded
 
 

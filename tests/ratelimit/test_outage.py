@@ -14,7 +14,7 @@ import redis
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from infra_core.ratelimit import services
+from infra_core.ratelimit import decision as limiter
 from infra_core.ratelimit.rates import Rate
 from infra_core.redis import BreakerState, guarded
 from tests.conftest import BlackHole, ThrowawayRedis
@@ -47,7 +47,7 @@ def _p99_decision_ms(n: int = 300) -> float:
     samples = []
     for i in range(n):
         start = time.perf_counter()
-        services.hit("outage", f"p99-{i % 10}", Rate(1000, 60))
+        limiter.hit("outage", f"p99-{i % 10}", Rate(1000, 60))
         samples.append((time.perf_counter() - start) * 1000)
     return sorted(samples)[int(n * 0.99) - 1]
 
@@ -192,7 +192,7 @@ def test_outage_stopped_then_restarted_recovers_without_restart(
         client.get("/outage/", HTTP_X_CLIENT=client_id)
         time.sleep(0.1)
     assert guarded(ALIAS).breaker.state is BreakerState.CLOSED
-    decision = services.hit("outage", client_id, Rate(100, 60))
+    decision = limiter.hit("outage", client_id, Rate(100, 60))
     assert decision.outcome == "allowed"
     assert redis.Redis.from_url(throwaway_redis.url).dbsize() >= 1  # counted in Redis again
 

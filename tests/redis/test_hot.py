@@ -14,7 +14,7 @@ from redis.connection import Connection
 from redis.exceptions import MaxConnectionsError, NoScriptError, TimeoutError
 
 from infra_core import redis as infra_redis
-from infra_core.ratelimit.services import decide
+from infra_core.ratelimit.decision import decide
 from infra_core.redis import guarded
 from infra_core.redis.hot import HotConnections, pack_evalsha
 from tests.conftest import HOST, ThrowawayRedis

@@ -376,3 +376,17 @@ def test_resolve_action_closes_row_then_discard_is_refused(operator: Client, mak
     assert row.status == DeadLetter.Status.RESOLVED
     refused = _act(operator, "discard", row)
     assert _messages(refused) == [f"Refused 1 dead letter(s): #{row.pk} (already resolved)."]
+
+
+# The querysets below are never evaluated: no connection to the extra alias is opened.
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_admin_reads_dead_letters_and_runs_from_dlq_database(settings: Any) -> None:
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    settings.DATABASES = {**settings.DATABASES, "dlq": dict(settings.DATABASES["default"])}
+    settings.INFRA_CORE = {"DLQ_DATABASE": "dlq"}
+    request = RequestFactory().get(CHANGELIST)
+    for model in (DeadLetter, TaskRun):
+        model_admin = django_admin.site._registry[model]
+        assert model_admin.get_queryset(request).db == "dlq"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from infra_core import context
 from infra_core.metrics.definitions import DLQ_RECORDED
-from infra_core.tasks import dlq, receivers, services
+from infra_core.tasks import dlq, operations, receivers
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import TRUNCATED, bounded_payload, bounded_text
 
@@ -74,8 +74,8 @@ def test_record_is_idempotent_on_task_id() -> None:
 def test_record_truncated_payload_cannot_be_replayed(settings: object) -> None:
     row = dlq.record(dlq.Failure(task_name="t.big", task_id="big", args=["y" * 100_000]))
     assert row.payload_truncated is True
-    with pytest.raises(services.ReplayRefused, match="truncated"):
-        services.replay(row.pk, actor="test")
+    with pytest.raises(operations.ReplayRefused, match="truncated"):
+        operations.replay(row.pk, actor="test")
     row.refresh_from_db()
     assert row.status == DeadLetter.Status.PENDING
 
@@ -92,9 +92,9 @@ def test_record_json_round_trip_keeps_times() -> None:
 @pytest.mark.django_db
 def test_discard_then_resolve_is_refused() -> None:
     row = dlq.record(dlq.Failure(task_name="t.c", task_id="c1"))
-    services.discard(row.pk, actor="ops", note="duplicate")
-    with pytest.raises(services.DeadLetterClosed, match="discarded"):
-        services.resolve(row.pk, actor="ops")
+    operations.discard(row.pk, actor="ops", note="duplicate")
+    with pytest.raises(operations.DeadLetterClosed, match="discarded"):
+        operations.resolve(row.pk, actor="ops")
     row.refresh_from_db()
     assert (row.status, row.note, row.replayed_by) == ("discarded", "duplicate", "ops")
 
@@ -146,9 +146,9 @@ def test_sweep_lost_runs_task_dead_letters_stale_runs() -> None:
 def test_act_mixed_batch_reports_each_row_and_dry_run_changes_nothing() -> None:
     pending = dlq.record(dlq.Failure(task_name="t.a", task_id="a1"))
     closed = dlq.record(dlq.Failure(task_name="t.a", task_id="a2"))
-    services.discard(closed.pk, actor="ops")
+    operations.discard(closed.pk, actor="ops")
 
-    dry = services.act([pending.pk, closed.pk, 999_999], "resolve", actor="ops", dry_run=True)
+    dry = operations.act([pending.pk, closed.pk, 999_999], "resolve", actor="ops", dry_run=True)
     assert [(o.pk, o.refused) for o in dry] == [
         (pending.pk, None),
         (closed.pk, "already discarded"),
@@ -157,12 +157,12 @@ def test_act_mixed_batch_reports_each_row_and_dry_run_changes_nothing() -> None:
     pending.refresh_from_db()
     assert pending.status == DeadLetter.Status.PENDING
 
-    done = services.act([pending.pk, closed.pk], "resolve", actor="ops", note="fixed by hand")
+    done = operations.act([pending.pk, closed.pk], "resolve", actor="ops", note="fixed by hand")
     assert [o.done for o in done] == [True, False]
     pending.refresh_from_db()
     assert (pending.status, pending.note) == ("resolved", "fixed by hand")
     with pytest.raises(ValueError, match="'purge'"):
-        services.act([pending.pk], "purge", actor="ops")
+        operations.act([pending.pk], "purge", actor="ops")
 
 
 @pytest.mark.integration
@@ -186,8 +186,8 @@ def test_replay_race_between_many_admins_replays_once(transactional_db: None) ->
     def attempt() -> None:
         barrier.wait(10)
         try:
-            results.append(services.replay(row.pk, actor="ops", app=app))
-        except services.ReplayRefused as exc:
+            results.append(operations.replay(row.pk, actor="ops", app=app))
+        except operations.ReplayRefused as exc:
             results.append(f"refused: {exc.reason}")
         finally:
             connection.close()

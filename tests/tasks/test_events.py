@@ -302,7 +302,7 @@ def test_events_publish_fans_out_to_two_handlers_with_publisher_metadata(
 def test_events_failing_handler_retries_with_its_policy_then_one_dlq_row_other_handler_ok(
     start_worker: Callable[..., Worker],
 ) -> None:
-    from infra_core.tasks import services
+    from infra_core.tasks import operations
 
     start_worker()
     rid = f"req-{uuid.uuid4().hex[:12]}"
@@ -325,7 +325,7 @@ def test_events_failing_handler_retries_with_its_policy_then_one_dlq_row_other_h
     assert DeadLetter.objects.filter(request_id=rid).count() == 1
 
     # Replayable like any other task: the same event reaches the handler again.
-    services.replay(row.pk, actor="test")
+    operations.replay(row.pk, actor="test")
     wait_until(lambda: len(calls("charge_card", event.event_id)) == 4, 20, "replayed delivery")
     assert calls("charge_card", event.event_id)[-1]["attempt"] == 1
 

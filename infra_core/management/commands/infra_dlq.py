@@ -19,7 +19,7 @@ from infra_core.management.base import (
     InfraCommand,
     parse_duration,
 )
-from infra_core.tasks import runs, services
+from infra_core.tasks import operations, runs
 from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
 
@@ -210,13 +210,13 @@ class Command(InfraCommand):
                 ) from exc
         if options["delay"] is not None and options["delay"] < 0:
             raise CommandError("--delay must be 0 or more seconds.", returncode=EXIT_USAGE)
-        self._act(options, services.REPLAY, "replayed")
+        self._act(options, operations.REPLAY, "replayed")
 
     def _discard(self, options: dict[str, Any]) -> None:
-        self._act(options, services.DISCARD, "discarded")
+        self._act(options, operations.DISCARD, "discarded")
 
     def _resolve(self, options: dict[str, Any]) -> None:
-        self._act(options, services.RESOLVE, "resolved")
+        self._act(options, operations.RESOLVE, "resolved")
 
     def _targets(self, options: dict[str, Any]) -> list[int]:
         if bool(options["ids"]) == options["all_matching"]:
@@ -233,7 +233,7 @@ class Command(InfraCommand):
 
     def _act(self, options: dict[str, Any], action: str, verb: str) -> None:
         dry = options["dry_run"]
-        outcomes = services.act(
+        outcomes = operations.act(
             self._targets(options),
             action,
             actor=actor(),

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from infra_core.health.base import Overall
-from infra_core.health.services import detail, get_report
+from infra_core.health.reports import detail, get_report
 from infra_core.management.base import InfraCommand
 
 

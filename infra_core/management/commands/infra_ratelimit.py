@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from infra_core.management.base import DURATION_FORM, InfraCommand, parse_duration
-from infra_core.ratelimit.maintenance import purge_violations, reset_identity, status
+from infra_core.ratelimit.operations import purge_violations, reset_identity, status
 from infra_core.redis import RedisUnavailable
 
 

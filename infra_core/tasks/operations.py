@@ -69,14 +69,6 @@ def refusal(row: DeadLetter | None, action: str) -> str | None:
     return None
 
 
-def _pending_update(pk: int, alias: str, **changes: Any) -> int:
-    return (
-        DeadLetter.objects.using(alias)
-        .filter(pk=pk, status=DeadLetter.Status.PENDING)
-        .update(**changes)
-    )
-
-
 def _current(pk: int, alias: str) -> DeadLetter | None:
     return DeadLetter.objects.using(alias).filter(pk=pk).first()
 
@@ -100,22 +92,14 @@ def replay(
     if reason is not None or row is None:
         raise ReplayRefused(pk, reason or "no such dead letter")
     new_id = str(uuid.uuid4())
-    claimed = _pending_update(
-        pk,
-        alias,
-        status=DeadLetter.Status.REPLAYED,
-        replayed_by=actor[:150],
-        replayed_at=timezone.now(),
-        replayed_task_id=new_id,
-    )
+    rows = DeadLetter.objects.using(alias)
+    claimed = rows.claim_replay(pk, actor=actor, task_id=new_id, at=timezone.now())
     if not claimed:  # another admin won the race since we read the row
         raise ReplayRefused(pk, refusal(_current(pk, alias), REPLAY) or "not pending")
     try:
         _send(row, new_id, countdown=countdown, app=app)
     except Exception as exc:
-        DeadLetter.objects.using(alias).filter(pk=pk, replayed_task_id=new_id).update(
-            status=DeadLetter.Status.PENDING, replayed_by="", replayed_at=None, replayed_task_id=""
-        )
+        rows.release_replay(pk, task_id=new_id)
         reason = f"could not enqueue the replay: {type(exc).__name__}: {exc}"
         raise ReplayFailed(pk, reason) from exc
     inc(DLQ_REPLAYS, task=row.task_name)
@@ -146,7 +130,7 @@ def _send(row: DeadLetter, task_id: str, *, countdown: float | None, app: Celery
 
 def _close(pk: int, status: str, *, action: str, actor: str, note: str, using: str | None) -> None:
     alias = using or DLQ_DATABASE.value
-    if not _pending_update(pk, alias, status=status, replayed_by=actor[:150], note=note):
+    if not DeadLetter.objects.using(alias).close(pk, status, actor=actor, note=note):
         reason = refusal(_current(pk, alias), action) or "not pending"
         raise DeadLetterClosed(pk, reason)
     logger.info(

@@ -13,7 +13,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import default_key_func
 from django.http import HttpRequest
 
-from infra_core.logging.events import log_security_event
+from infra_core.logging.security import log_security_event
 from infra_core.metrics.definitions import RATELIMIT_DECISIONS
 from infra_core.observe import observer_failed
 from infra_core.ratelimit.conf import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
-from infra_core.metrics import business_event, events, record_api_call, track_api_call
+from infra_core.metrics import business, business_event, record_api_call, track_api_call
 
 
 def _sample(name: str, labels: dict[str, str]) -> float:
@@ -60,8 +60,8 @@ def test_business_event_non_name_is_refused_with_value(name: str) -> None:
 
 
 def test_business_event_past_name_cap_counts_as_other(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(events._seen, "event", set())
-    monkeypatch.setattr(events, "MAX_NAMES", 2)
+    monkeypatch.setitem(business._seen, "event", set())
+    monkeypatch.setattr(business, "MAX_NAMES", 2)
     before = _sample("infra_core_business_events_total", {"event": "other"})
     for name in ("cap_a", "cap_b", "cap_c", "cap_d"):
         business_event(name)
@@ -70,9 +70,9 @@ def test_business_event_past_name_cap_counts_as_other(monkeypatch: pytest.Monkey
 
 
 def test_event_label_unfit_name_is_other_and_cap_applies(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(events._seen, "event", set())
-    monkeypatch.setattr(events, "MAX_NAMES", 1)
-    assert events.event_label("9-starts-with-a-digit") == "other"
-    assert events.event_label("") == "other"
-    assert events.event_label("order.paid") == "order.paid"
-    assert events.event_label("order.refunded") == "other"  # past the cap
+    monkeypatch.setitem(business._seen, "event", set())
+    monkeypatch.setattr(business, "MAX_NAMES", 1)
+    assert business.event_label("9-starts-with-a-digit") == "other"
+    assert business.event_label("") == "other"
+    assert business.event_label("order.paid") == "order.paid"
+    assert business.event_label("order.refunded") == "other"  # past the cap

@@ -5,8 +5,8 @@ import threading
 from prometheus_client import REGISTRY
 
 from infra_core.health.base import CheckResult, Overall, Status
+from infra_core.health.reports import ResultCache, get_report
 from infra_core.health.runner import Report
-from infra_core.health.services import ResultCache, get_report
 from tests.health.checks_for_tests import spec
 
 

@@ -17,8 +17,8 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_ENABLED,
     RATELIMIT_RATES,
 )
+from infra_core.ratelimit.decision import FALLBACK, LOCAL
 from infra_core.ratelimit.keys import bounded
-from infra_core.ratelimit.services import FALLBACK, LOCAL
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
 
 _GLOB = re.compile(r"([*?\[\]\\])")

@@ -6,7 +6,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
@@ -14,6 +13,7 @@ from django.utils.log import log_response
 
 from infra_core.errors.exceptions import AppError
 from infra_core.errors.render import ErrorSpec, render_spec, spec_for, wants_html
+from infra_core.middleware_base import HybridMiddleware
 
 
 def _report(request: HttpRequest, response: HttpResponseBase, exc: BaseException) -> None:
@@ -58,17 +58,8 @@ def _debug_unknown_route(request: HttpRequest, response: HttpResponseBase) -> Ht
     return render_spec(request, spec_for(Http404()))
 
 
-class ErrorMiddleware:
+class ErrorMiddleware(HybridMiddleware):
     """Answer exceptions from views as the envelope; list it last in MIDDLEWARE."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

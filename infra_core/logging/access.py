@@ -7,11 +7,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from infra_core import context
 from infra_core.logging.conf import ACCESS_LOG_SKIP_PATHS, ACCESS_LOG_SLOW_MS
+from infra_core.middleware_base import HybridMiddleware
 from infra_core.net import client_ip
 
 access_logger = logging.getLogger("infra_core.access")
@@ -34,17 +34,8 @@ def _user_id(request: HttpRequest) -> str | None:
     return None
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(HybridMiddleware):
     """Log method, route, status, duration, client ip and user; list it after auth middleware."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

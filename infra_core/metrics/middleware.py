@@ -6,11 +6,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from infra_core.logging.access import route_name
 from infra_core.metrics.definitions import HTTP_DURATION, HTTP_REQUESTS, normalise_method
+from infra_core.middleware_base import HybridMiddleware
 from infra_core.observe import observer_failed
 
 # Child metrics per label tuple: .labels() takes a lock and builds a key on every call. Bounded,
@@ -43,17 +43,8 @@ def _record(request: HttpRequest, response: HttpResponseBase | None, start: floa
         observer_failed("metrics", exc)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HybridMiddleware):
     """Record infra_core_http_* metrics; list it right after RequestIDMiddleware."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

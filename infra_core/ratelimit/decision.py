@@ -46,9 +46,17 @@ LOCAL = LocalLimiter()
 FALLBACK = LocalLimiter()
 
 
+def bucket_prefix(scope: str, ident: str) -> str:
+    """Return what every bucket of ``ident`` in ``scope`` starts with (all rates, algorithms).
+
+    ``{scope:ident}`` is the Redis Cluster hash tag: every key of one identity in one slot.
+    """
+    return f"rl:{{{scope}:{ident}}}:"
+
+
 def bucket(scope: str, ident: str, rate: Rate) -> str:
-    """Return the unprefixed bucket name; ``{scope:ident}`` is the Redis Cluster hash tag."""
-    return f"rl:{{{scope}:{ident}}}:{rate.limit}/{rate.window}"
+    """Return the unprefixed bucket name of ``ident`` in ``scope`` at ``rate``."""
+    return f"{bucket_prefix(scope, ident)}{rate.limit}/{rate.window}"
 
 
 def redis_key(alias: str, scope: str, ident: str, rate: Rate, algorithm: str = "log") -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra_core.ratelimit.rates import Rate
-from infra_core.redis.hot import HotConnections, pack_evalsha
+from infra_core.redis.hot import HotConnections
 
 # KEYS[1] the sorted set; ARGV: limit, window in µs, TTL in ms. Returns {allowed, count, µs until
 # the oldest stamp leaves the window}. The member is "<seconds>.<µs>:<count>" from the TIME strings:
@@ -235,3 +235,24 @@ class LocalLimiter:
         """Forget every key."""
         with self._lock:
             self._logs.clear()
+
+
+def pack_evalsha(sha: str, key: str, a: int, b: int, c: int) -> bytes:
+    """Return ``EVALSHA sha 1 key a b c`` in the Redis protocol (~0.5 µs; redis-py's packer ~2)."""
+    k = key.encode()
+    x, y, z = b"%d" % a, b"%d" % b, b"%d" % c
+    return (
+        b"*7\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+        % (
+            len(sha),
+            sha.encode(),
+            len(k),
+            k,
+            len(x),
+            x,
+            len(y),
+            y,
+            len(z),
+            z,
+        )
+    )

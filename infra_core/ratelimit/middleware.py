@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
+from infra_core.middleware_base import HybridMiddleware
 from infra_core.ratelimit.conf import (
     RATELIMIT_DEFAULT_RULE,
     RATELIMIT_ENABLED,
@@ -46,17 +46,8 @@ def matching_rule(request: HttpRequest) -> dict[str, Any] | None:
     return RATELIMIT_DEFAULT_RULE.value
 
 
-class RateLimitMiddleware:
+class RateLimitMiddleware(HybridMiddleware):
     """Apply RATELIMIT_RULES to every resolved view; add limit headers to limited responses."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: GetResponse) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

@@ -17,7 +17,7 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_ENABLED,
     RATELIMIT_RATES,
 )
-from infra_core.ratelimit.decision import FALLBACK, LOCAL
+from infra_core.ratelimit.decision import FALLBACK, LOCAL, bucket_prefix
 from infra_core.ratelimit.keys import bounded
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
 
@@ -29,7 +29,7 @@ _MAX_PAGES = 10_000
 
 def reset_identity(scope: str, ident: str) -> int:
     """Delete every bucket of ``ident`` in ``scope`` (all rates); return how many were deleted."""
-    raw_prefix = f"rl:{{{scope}:{bounded(ident)}}}:"
+    raw_prefix = bucket_prefix(scope, bounded(ident))
     removed = LOCAL.forget_prefix(raw_prefix) + FALLBACK.forget_prefix(raw_prefix)
     alias = RATELIMIT_CACHE.value
     if not is_redis_cache(alias):

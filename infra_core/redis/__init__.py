@@ -1,7 +1,9 @@
 """The one Redis resilience helper: short timeouts, a circuit breaker, an explicit failure policy.
 
-Every Redis-touching feature goes through ``guarded(alias).run(fn)``; while the breaker is open a
-call fails in microseconds with ``RedisUnavailable`` and the caller applies its documented policy.
+Features that keep state in Redis (rate limits, the cache) go through ``guarded(alias).run(fn)``;
+while the breaker is open a call fails in microseconds with ``RedisUnavailable`` and the caller
+applies its documented policy. Health probes deliberately connect on their own (django-redis's
+client, bounded by their timeout), so they report Redis as it is even while a breaker is open.
 """
 
 from __future__ import annotations

@@ -40,7 +40,20 @@ def is_redis_cache(alias: str) -> bool:
     return str(backend).startswith("django_redis.")
 
 
-def _short_timeout_client(alias: str, timeout: float) -> Any:
+# redis-py's "unlimited" pool size: nothing to split.
+_UNLIMITED = 2**31
+
+
+def split_connections(total: int) -> tuple[int, int]:
+    """Return (pool, hot) shares of a ``max_connections`` cap, so the two never exceed it."""
+    if total >= _UNLIMITED or total < 2:
+        return total, total
+    hot = total // 2
+    return total - hot, hot
+
+
+def _short_timeout_client(alias: str, timeout: float) -> tuple[Any, int | None]:
+    """Return a client with infra_core's timeouts, and the connection share left for hot calls."""
     from django_redis import get_redis_connection
     from redis import ConnectionPool, Redis
 
@@ -49,26 +62,29 @@ def _short_timeout_client(alias: str, timeout: float) -> Any:
     if type(pool) is not ConnectionPool:
         # Sentinel/cluster pools need their own constructor arguments: use the alias's own
         # client (its configured SOCKET_TIMEOUT applies; the breaker still bounds an outage).
-        return base
+        return base, None
     kwargs = dict(pool.connection_kwargs)
     kwargs["socket_timeout"] = timeout
     kwargs["socket_connect_timeout"] = timeout
+    own_share, hot_share = split_connections(pool.max_connections)
     own = ConnectionPool(
-        connection_class=pool.connection_class, max_connections=pool.max_connections, **kwargs
+        connection_class=pool.connection_class, max_connections=own_share, **kwargs
     )
-    return Redis(connection_pool=own)
+    return Redis(connection_pool=own), hot_share
 
 
 class GuardedRedis:
     """A Redis client for one cache alias behind a circuit breaker."""
 
-    def __init__(self, alias: str, client: Any, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self, alias: str, client: Any, breaker: CircuitBreaker, *, hot_max: int | None = None
+    ) -> None:
         self.alias = alias
         self.client = client
         self.breaker = breaker
         self._scripts: dict[str, Any] = {}
         # Lean one-command connections for the rate limiter's decision (None: use ``client``).
-        self.hot: HotConnections | None = HotConnections.for_client(client)
+        self.hot: HotConnections | None = HotConnections.for_client(client, max_connections=hot_max)
         # The cache's own make_key (KEY_PREFIX, VERSION, KEY_FUNCTION), looked up once: the
         # per-thread caches[alias] lookup costs microseconds on every call.
         self.make_key: Callable[[str], str] = caches[alias].make_key
@@ -116,13 +132,13 @@ def guarded(alias: str) -> GuardedRedis:
         raise NotRedisCache(f"CACHES[{alias!r}] is not a django-redis cache")
     with _lock:
         if alias not in _guards:
-            client = _short_timeout_client(alias, REDIS_SOCKET_TIMEOUT.value)
+            client, hot_max = _short_timeout_client(alias, REDIS_SOCKET_TIMEOUT.value)
             breaker = CircuitBreaker(
                 f"redis:{alias}",
                 failures=REDIS_BREAKER_FAILURES.value,
                 cooldown=REDIS_BREAKER_COOLDOWN.value,
             )
-            _guards[alias] = GuardedRedis(alias, client, breaker)
+            _guards[alias] = GuardedRedis(alias, client, breaker, hot_max=hot_max)
         return _guards[alias]
 
 
@@ -136,4 +152,3 @@ def reset(*, setting: str | None = None, **kwargs: Any) -> None:
                 if guard.hot is not None:
                     guard.hot.close()
             _guards.clear()
-

@@ -13,7 +13,9 @@ the rate limiter keeps its own idle connections here:
   on first use: the call is retried once on a fresh connection. Timeouts are never retried.
   If Redis executed the command and then died before replying, the retry counts it again on the
   restarted server, which had lost the first count with everything else;
-* ``max_connections`` of the pool is honoured; at most ``max_idle`` sockets stay open idle;
+* at most ``max_connections`` sockets are open at once (``GuardedRedis`` splits a pool's cap
+  between its own pool and these, so the two together stay within it); at most ``max_idle``
+  sockets stay open idle;
 * a forked child (gunicorn ``--preload``) drops the parent's sockets before its first call.
 
 Connections are built exactly as the pool builds them (``connection_class(**connection_kwargs)``:
@@ -37,7 +39,9 @@ _all: weakref.WeakSet[HotConnections] = weakref.WeakSet()
 class HotConnections:
     """Idle connections of one redis-py ``ConnectionPool``'s kind, for ``call(packed)``."""
 
-    def __init__(self, pool: Any, *, max_idle: int = DEFAULT_MAX_IDLE) -> None:
+    def __init__(
+        self, pool: Any, *, max_idle: int = DEFAULT_MAX_IDLE, max_connections: int | None = None
+    ) -> None:
         from redis.exceptions import ConnectionError, MaxConnectionsError, ResponseError
 
         # Kept here, not imported per call: an import statement costs ~1 µs on the hot path.
@@ -45,7 +49,7 @@ class HotConnections:
         self._reply_error = ResponseError
         self._too_many = MaxConnectionsError
         self._build = partial(pool.connection_class, **pool.connection_kwargs)
-        self.max_connections: int = pool.max_connections
+        self.max_connections: int = max_connections or pool.max_connections
         self.max_idle = max_idle
         self._idle: deque[Any] = deque()
         self._lock = threading.Lock()  # only around opening and closing, never per call
@@ -54,7 +58,9 @@ class HotConnections:
         _all.add(self)
 
     @classmethod
-    def for_client(cls, client: Any) -> HotConnections | None:
+    def for_client(
+        cls, client: Any, *, max_connections: int | None = None
+    ) -> HotConnections | None:
         """Return hot connections for a plain ``redis.Redis`` on a ``ConnectionPool``, else None.
 
         Cluster, sentinel, single-connection and client-side-caching clients keep redis-py's path.
@@ -66,7 +72,7 @@ class HotConnections:
             return None
         if getattr(pool, "cache", None) is not None:
             return None
-        return cls(pool)
+        return cls(pool, max_connections=max_connections)
 
     @property
     def idle(self) -> int:
@@ -146,24 +152,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def pack_evalsha(sha: str, key: str, a: int, b: int, c: int) -> bytes:
-    """Return ``EVALSHA sha 1 key a b c`` in the Redis protocol (~0.5 µs; redis-py's packer ~2)."""
-    k = key.encode()
-    x, y, z = b"%d" % a, b"%d" % b, b"%d" % c
-    return (
-        b"*7\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
-        % (
-            len(sha),
-            sha.encode(),
-            len(k),
-            k,
-            len(x),
-            x,
-            len(y),
-            y,
-            len(z),
-            z,
-        )
-    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from infra_core import context
+from infra_core.middleware_base import HybridMiddleware
 from infra_core.request_id.conf import REQUEST_ID_HEADER, REQUEST_ID_TRUST_INCOMING
 from infra_core.request_id.ids import is_valid_request_id, meta_key
 
@@ -32,20 +32,8 @@ def _echo(response: HttpResponseBase, header: str, rid: str) -> None:
         response["Access-Control-Expose-Headers"] = f"{exposed}, {header}"
 
 
-class RequestIDMiddleware:
+class RequestIDMiddleware(HybridMiddleware):
     """Bind a request id (and a clean context) for the request; list it first in MIDDLEWARE."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(
-        self,
-        get_response: Callable[[HttpRequest], Any],
-    ) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

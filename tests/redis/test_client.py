@@ -93,3 +93,14 @@ def test_guarded_script_is_registered_once() -> None:
     guard = guarded("default")
     assert guard.script("return 1") is guard.script("return 1")
     assert guard.run(lambda c: guard.script("return 1")(keys=[], args=[], client=c)) == 1
+
+
+def test_guarded_pool_and_hot_connections_share_the_max_connections_cap(
+    settings: SettingsWrapper, throwaway_redis: ThrowawayRedis
+) -> None:
+    alias = _alias(settings, throwaway_redis.url)
+    settings.CACHES[alias]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {"max_connections": 5}
+    guard = guarded(alias)
+    assert guard.hot is not None
+    assert guard.client.connection_pool.max_connections + guard.hot.max_connections == 5
+    assert guard.run(lambda c: c.ping()) is True

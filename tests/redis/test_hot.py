@@ -15,8 +15,9 @@ from redis.exceptions import MaxConnectionsError, NoScriptError, TimeoutError
 
 from infra_core import redis as infra_redis
 from infra_core.ratelimit.decision import decide
+from infra_core.ratelimit.engine import pack_evalsha
 from infra_core.redis import guarded
-from infra_core.redis.hot import HotConnections, pack_evalsha
+from infra_core.redis.hot import HotConnections
 from tests.conftest import HOST, ThrowawayRedis
 
 SHARED = "redis://127.0.0.1:6379/0"

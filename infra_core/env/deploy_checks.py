@@ -17,7 +17,7 @@ from infra_core.env.conf import ENV_SCHEMA
 
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE = 5
-_SECRET_HINT = (  # noqa: S105 - advice text, not a password
+KEY_HINT = (
     'Read it from the environment (a secret Var with min_length=50); generate one with python -c '
     '"import secrets; print(secrets.token_urlsafe(50))".'
 )
@@ -60,7 +60,7 @@ def check_secret_key(app_configs: Sequence[Any] | None = None, **kwargs: Any) ->
     return [
         checks.Error(
             f"SECRET_KEY {problem}: sessions, password resets and signed values can be forged.",
-            hint=_SECRET_HINT,
+            hint=KEY_HINT,
             id="infra_core.E711",
         )
     ]

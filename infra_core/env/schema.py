@@ -175,8 +175,8 @@ class EnvSchema:
                 target = self.variables.get(other)
                 if target is None or target.required_when:
                     raise ValueError(f"{name}: required_when names {other!r}, not a plain var")
-            url_kind = var.kind in ("db_url", "cache_url")
-            if url_kind and var.default not in (REQUIRED, None) and not isinstance(var.default, str):
+            typed = var.default not in (REQUIRED, None) and not isinstance(var.default, str)
+            if typed and var.kind in ("db_url", "cache_url"):
                 raise ValueError(f"{name}: a {var.kind} default must be a URL string")
             try:
                 var.default_value()

@@ -1,0 +1,8 @@
+"""Test settings whose module loads the ACCEPTANCE schema, as a project's settings would."""
+
+from __future__ import annotations
+
+from tests.env.schemas import ACCEPTANCE
+from tests.settings import *  # noqa: F403
+
+env = ACCEPTANCE.load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra_core.env.report import show
-from infra_core.env.schema import EnvSchema, Report, Var
+from infra_core.env.schema import REQUIRED, EnvSchema, Report, Var
 from infra_core.env.types import render
 
 HEADER = ("variable", "type", "source", "value", "status")
@@ -101,7 +101,7 @@ def _describe(name: str, var: Var) -> list[str]:
     out.append(f"# Form: {var.expected()}")
     if var.example:
         out.append(f"# Example: {var.example}")
-    if var.required:
+    if var.required or (var.required_when and var.default in (REQUIRED, None)):
         out.append(f"{name}=")
     else:
         shown = "" if var.secret else var.default_text()

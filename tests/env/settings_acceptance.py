@@ -6,3 +6,4 @@ from tests.env.schemas import ACCEPTANCE
 from tests.settings import *  # noqa: F403
 
 env = ACCEPTANCE.load()
+ACME_API_KEY = env.ACME_API_KEY

@@ -23,6 +23,8 @@ _ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool"
 _ALIASES[Path] = "path"
 _ALIASES[timedelta] = "duration"
 Unknown = Literal["error", "warn", "ignore"]
+_SIZED = ("str", "url", "list")
+_ORDERED = ("int", "float", "duration")
 
 
 class EnvWarning(UserWarning):
@@ -55,6 +57,10 @@ class Var:
             raise ValueError(f"unknown variable type {self.kind!r}; use one of {sorted(PARSERS)}")
         if self.item not in PARSERS or self.item in ("list", "json"):
             raise ValueError(f"unknown list item type {self.item!r}")
+        if self.min_length is not None and self.kind not in _SIZED:
+            raise ValueError(f"min_length applies to {', '.join(_SIZED)}, not {self.kind}")
+        if (self.min is not None or self.max is not None) and self.kind not in _ORDERED:
+            raise ValueError(f"min/max apply to {', '.join(_ORDERED)}, not {self.kind}")
 
     @property
     def required(self) -> bool:

@@ -214,6 +214,7 @@ def test_schema_validate_never_raises_and_reports() -> None:
     assert not report.ok and len(report.problems) == 5
 
 
+@pytest.mark.integration
 def test_schema_import_does_not_load_django_settings() -> None:
     code = (
         "import sys; from infra_core.env import EnvSchema, Var; "

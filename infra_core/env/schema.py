@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from infra_core.env import dotenv
@@ -86,7 +87,7 @@ class Var:
     def parse(self, raw: str) -> Any:
         """Return the typed value of ``raw`` or raise Invalid (constraints checked)."""
         if self.kind == "list":
-            items = [i.strip() for i in raw.split(",") if i.strip()]
+            items = [i.strip() for i in environ.Env.parse_value(raw, list) if i.strip()]
             parser = PARSERS[str(self.item)]
             value: Any = []
             for index, item in enumerate(items):
@@ -185,9 +186,13 @@ class EnvSchema:
             if typed and var.kind in ("db_url", "cache_url"):
                 raise ValueError(f"{name}: a {var.kind} default must be a URL string")
             try:
-                var.default_value()
+                default = var.default_value()
+                if default not in (REQUIRED, None):
+                    var.validate(default)
             except Invalid as exc:
                 raise ValueError(f"{name}: the default {exc}") from None
+            except TypeError:
+                raise ValueError(f"{name}: the default {var.default!r} is not a {var.kind}") from None
 
     def load(
         self,

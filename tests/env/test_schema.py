@@ -230,3 +230,13 @@ def test_schema_load_warns_nothing_when_clean() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ACCEPTANCE.load(GOOD)
+
+
+def test_schema_typed_default_breaking_a_constraint_is_a_declaration_error() -> None:
+    with pytest.raises(ValueError, match="WORKERS: the default is below the minimum 1"):
+        EnvSchema(WORKERS=Var(int, default=0, min=1))
+
+
+def test_schema_values_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError):
+        _ = ACCEPTANCE.load(GOOD).NOPE

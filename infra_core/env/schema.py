@@ -192,7 +192,7 @@ class EnvSchema:
             except Invalid as exc:
                 raise ValueError(f"{name}: the default {exc}") from None
             except TypeError:
-                raise ValueError(f"{name}: the default {var.default!r} is not a {var.kind}") from None
+                raise ValueError(f"{name}: the default is not a {var.kind}") from None
 
     def load(
         self,

@@ -5,6 +5,7 @@ Safe to use from a settings module: nothing here reads Django settings.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,7 +119,10 @@ class Var:
         """Return the typed default (a string default is parsed like an environment value)."""
         if isinstance(self.default, str):
             return self.parse(self.default)
-        return self.default
+        if self.default is REQUIRED:
+            return REQUIRED
+        # A copy: code that appends to env.ALLOWED_HOSTS must not change the declaration.
+        return copy.deepcopy(self.default)
 
     def default_text(self) -> str:
         """Return the default as it would be written in a .env file."""
@@ -131,6 +135,10 @@ class Var:
     def type_hint(self) -> str:
         """Return the hint shown with a problem of this variable."""
         return self.hint or HINTS.get(str(self.kind), "") or self.help
+
+
+def _unparsed(exc: Exception) -> str:
+    return f"could not be parsed ({type(exc).__name__})"
 
 
 def _seconds(bound: float | timedelta) -> float:
@@ -258,6 +266,8 @@ class EnvSchema:
                     where[name] = sources[name]
                 except Invalid as exc:
                     out.append(self._invalid(name, var, raw, exc))
+                except Exception as exc:  # a parser bug must not crash startup or show the value
+                    out.append(self._invalid(name, var, raw, Invalid(_unparsed(exc))))
                 continue
             report.shown[name] = None
             needed = self._required_now(var, values)

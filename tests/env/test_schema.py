@@ -240,3 +240,21 @@ def test_schema_typed_default_breaking_a_constraint_is_a_declaration_error() -> 
 def test_schema_values_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError):
         _ = ACCEPTANCE.load(GOOD).NOPE
+
+
+def test_schema_typed_list_default_is_not_shared_between_loads() -> None:
+    schema = EnvSchema(HOSTS=Var(list, default=["a"]))
+    schema.load({}).HOSTS.append("b")
+    assert schema.load({}).HOSTS == ["a"]
+
+
+def test_schema_parser_bug_is_reported_without_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra_core.env import types
+
+    def broken(raw: str) -> int:
+        raise RuntimeError(f"bug while reading {raw}")
+
+    monkeypatch.setitem(types.PARSERS, "int", broken)
+    message = _message({"N": "s3cret-value"}, EnvSchema(N=Var(int, secret=True)))
+    assert "N = <hidden> could not be parsed (RuntimeError)" in message
+    assert "s3cret-value" not in message

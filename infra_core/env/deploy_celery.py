@@ -50,9 +50,13 @@ def _visibility_timeout() -> tuple[str, float] | None:
 
 
 def check_time_limits(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
-    """With acks_late on a visibility-timeout broker, task time limits end below the timeout."""
+    """On a visibility-timeout broker, task time limits end below the timeout.
+
+    Whatever CELERY_TASK_ACKS_LATE says, InfraTask and infra_core's DLQ recorder are acks_late:
+    they are acknowledged only when they finish, so the check applies to every such project.
+    """
     found = _visibility_timeout()
-    if not _celery("TASK_ACKS_LATE") or found is None:
+    if found is None:
         return []
     scheme, timeout = found
     limits = {
@@ -72,8 +76,9 @@ def check_time_limits(app_configs: Sequence[Any] | None = None, **kwargs: Any) -
     return [
         checks.Warning(
             f"The {scheme} broker redelivers an unacknowledged task after {timeout:g} s "
-            f"(visibility_timeout) and CELERY_TASK_ACKS_LATE is on, but the project {problem}: "
-            "a task running longer runs twice, on two workers at once.",
+            "(visibility_timeout) and acks_late tasks (every InfraTask; all tasks with "
+            f"CELERY_TASK_ACKS_LATE) are acknowledged when they finish, but the project {problem}:"
+            " a task running longer runs twice, on two workers at once.",
             hint=hint,
             id="infra_core.W718",
         )

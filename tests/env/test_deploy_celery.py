@@ -54,6 +54,16 @@ def test_deploy_time_limit_below_visibility_timeout_is_quiet(settings: SettingsW
     assert check_time_limits() == []
 
 
+def test_deploy_no_time_limit_without_global_acks_late_still_fires(
+    settings: SettingsWrapper,
+) -> None:
+    # InfraTask is acks_late whatever CELERY_TASK_ACKS_LATE says.
+    settings.CELERY_BROKER_URL = REDIS
+    settings.CELERY_TASK_ACKS_LATE = False
+    settings.CELERY_TASK_TIME_LIMIT = None
+    assert [m.id for m in check_time_limits()] == ["infra_core.W718"]
+
+
 def test_deploy_time_limit_on_amqp_is_quiet(settings: SettingsWrapper) -> None:
     settings.CELERY_BROKER_URL = "amqp://guest@127.0.0.1//"
     settings.CELERY_TASK_ACKS_LATE = True

@@ -261,9 +261,9 @@ class EnvSchema:
             raw = base.get(name, "")
             if raw:  # an empty value counts as unset
                 report.shown[name] = show(raw, secret=var.secret, kind=str(var.kind))
+                where[name] = sources[name]
                 try:
                     values[name] = var.parse(raw)
-                    where[name] = sources[name]
                 except Invalid as exc:
                     out.append(self._invalid(name, var, raw, exc))
                 except Exception as exc:  # a parser bug must not crash startup or show the value

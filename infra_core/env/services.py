@@ -15,7 +15,9 @@ def rows(schema: EnvSchema, report: Report) -> list[dict[str, Any]]:
     """Return one row per declared variable, then one per undeclared problem (values masked)."""
     by_name: dict[str, list[str]] = {}
     for problem in report.problems:
-        by_name.setdefault(problem.name, []).append(problem.problem)
+        # "Did you mean" is the useful part of an undeclared-name problem: keep it in the table.
+        guess = f" ({problem.hint})" if problem.hint.startswith("Did you mean") else ""
+        by_name.setdefault(problem.name, []).append(problem.problem + guess)
     found: list[dict[str, Any]] = []
     for name, var in schema.variables.items():
         value = report.shown.get(name)

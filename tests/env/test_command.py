@@ -84,3 +84,28 @@ def test_infra_env_example_output_file(tmp_path: Path) -> None:
     target = tmp_path / ".env.example"
     _run("--schema", SCHEMA, "--example", "--output", str(target))
     assert "ACME_MODE" in target.read_text()
+
+
+def test_infra_env_table_names_the_source_of_a_bad_value(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.env"
+    bad.write_text(GOOD + "ACME_WORKERS=many\n")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "infra_env", "--schema", SCHEMA, "--env-file", str(bad), "--ignore-environ",
+            stdout=out,
+        )
+    (row,) = [line for line in out.getvalue().splitlines() if line.startswith("ACME_WORKERS")]
+    assert "env file" in row and "is not an integer" in row
+
+
+def test_infra_env_table_keeps_did_you_mean(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.env"
+    bad.write_text(GOOD + "ACME_MOD=live\n")
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "infra_env", "--schema", SCHEMA, "--env-file", str(bad), "--ignore-environ",
+            stdout=out,
+        )
+    assert "Did you mean ACME_MODE?" in out.getvalue()

@@ -32,4 +32,5 @@ CONCERNS: list[str] = [
     "infra_core.redis.concern",
     "infra_core.ratelimit.concern",
     "infra_core.sentry.concern",
+    "infra_core.env.concern",
 ]

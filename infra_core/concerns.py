@@ -32,6 +32,8 @@ class Concern:
     name: str
     settings: Sequence[conf.Setting[Any]] = ()
     checks: Sequence[CheckFunction] = ()
+    # Checks that only ``manage.py check --deploy`` runs (tags infra_core and deploy).
+    deploy_checks: Sequence[CheckFunction] = ()
     # Zero-argument callables that connect the concern's signal receivers (Celery hooks too).
     receivers: Sequence[Callable[[], None]] = ()
     # Modules that define the concern's metrics on the one registry (imported at registration).
@@ -64,6 +66,8 @@ def register(concern: Concern) -> None:
     conf.declare(*concern.settings)
     for function in concern.checks:
         django_checks.register(function, "infra_core")
+    for function in concern.deploy_checks:
+        django_checks.register(function, "infra_core", "deploy", deploy=True)
     for module in concern.metrics:
         importlib.import_module(module)
     if concern.collectors:

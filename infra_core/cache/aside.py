@@ -131,7 +131,14 @@ def _claim(call: _Call, token: str) -> tuple[str, Any]:
         return "down", None
     if state == VALUE:
         entry = decode(raw) if raw is not None else _MISSING
-        return ("value", entry[1]) if entry is not _MISSING else ("down", None)
+        if entry is not _MISSING:
+            return "value", entry[1]
+        # Not an entry of ours (written by cache.set, say): take the lock and overwrite it.
+        try:
+            state = ACQUIRED if call.store.lock(call.key, token, _lock_ms()) else 0
+        except RedisUnavailable:
+            metrics.count(metrics.ERRORS, call.name, "lock")
+            return "down", None
     return ("acquired", None) if state == ACQUIRED else ("busy", None)
 
 
@@ -175,6 +182,7 @@ def get_or_compute(
     if state == "hit":
         return value  # type: ignore[no-any-return]
     if state == "down":
+        metrics.count(metrics.COMPUTES, call.name)
         return fn()
     token = _token()
     if state == "stale":
@@ -190,6 +198,7 @@ def get_or_compute(
         if state == "acquired":
             return _compute(call, token, fn)
         if state == "down":
+            metrics.count(metrics.COMPUTES, call.name)
             return fn()
         waited = True
         pause = _next_poll(delay, deadline)
@@ -234,6 +243,7 @@ async def aget_or_compute(
     if state == "hit":
         return value  # type: ignore[no-any-return]
     if state == "down":
+        metrics.count(metrics.COMPUTES, call.name)
         return await fn()
     token = _token()
     if state == "stale":
@@ -249,6 +259,7 @@ async def aget_or_compute(
         if state == "acquired":
             return await _acompute(call, token, fn)
         if state == "down":
+            metrics.count(metrics.COMPUTES, call.name)
             return await fn()
         waited = True
         pause = _next_poll(delay, deadline)

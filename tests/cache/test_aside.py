@@ -149,10 +149,14 @@ def test_get_or_compute_stale_served_is_counted(key: str, settings: SettingsWrap
     get_redis_connection("default").set(cache.make_key(key) + LOCK_SUFFIX, "x", px=5000)
     before = sample("infra_core_cache_requests_total", name="stalecount", result="stale")
     get_or_compute(key, lambda: 2, ttl=0.05, stale_ttl=30, namespace="stalecount")
-    assert sample("infra_core_cache_requests_total", name="stalecount", result="stale") == before + 1
+    assert (
+        sample("infra_core_cache_requests_total", name="stalecount", result="stale") == before + 1
+    )
 
 
-def test_get_or_compute_entry_outlives_ttl_by_stale_ttl(key: str, settings: SettingsWrapper) -> None:
+def test_get_or_compute_entry_outlives_ttl_by_stale_ttl(
+    key: str, settings: SettingsWrapper
+) -> None:
     settings.INFRA_CORE = {"CACHE_TTL_JITTER": 0.0}
     get_or_compute(key, lambda: 1, ttl=10, stale_ttl=20)
     assert 29_000 < _pttl(key) <= 30_000
@@ -173,7 +177,7 @@ def test_get_or_compute_local_true_raises_naming_missing_tier(key: str) -> None:
 
 
 def test_get_or_compute_unpicklable_value_is_returned_not_stored(key: str) -> None:
-    value = get_or_compute(key, lambda: (lambda: 1))
+    value = get_or_compute(key, lambda: lambda: 1)
     assert callable(value)
     assert get_or_compute(key, lambda: "second") == "second"
 

@@ -69,7 +69,7 @@ def test_invalidate_drops_running_computation_store(key: str) -> None:
 
 def test_invalidate_pattern_deletes_matches_only(ns: str) -> None:
     for i in range(7):
-        get_or_compute(f"{ns}:user:42:{i}", lambda: i)
+        get_or_compute(f"{ns}:user:42:{i}", lambda i=i: i)
     get_or_compute(f"{ns}:user:43:0", lambda: "keep")
     assert invalidate_pattern(f"{ns}:user:42:*", batch=2) == 7
     assert get_or_compute(f"{ns}:user:43:0", lambda: "recomputed") == "keep"

@@ -13,6 +13,8 @@ from infra_core.cache.keys import invalidate, versioned_key
 from infra_core.cache.ttl import TTL
 
 KeyFunction = Callable[..., str]
+# Aliases @cached functions use (for check W509), filled at decoration time.
+DECORATED_ALIASES: set[str] = set()
 
 
 def default_key(func: Callable[..., Any]) -> KeyFunction:
@@ -42,6 +44,7 @@ def cached(
     """
 
     def decorate(func: Callable[..., Any]) -> Any:
+        DECORATED_ALIASES.add(alias)
         make = key or default_key(func)
 
         def cache_key(*args: Any, **kwargs: Any) -> str:

@@ -37,8 +37,56 @@ def on_m2m_changed(sender: Any, instance: models.Model, action: str, **kwargs: A
         observer_failed("cache_invalidation", exc)
 
 
+# post_delete is connected per declared model, never for every model: Django's fast delete
+# (one DELETE per batch instead of collecting every row) is off for any model with a listener.
+_delete_senders: set[type[models.Model]] = set()
+_synced: list[bool] = [False]
+
+
+def sync_delete_receivers(**kwargs: Any) -> None:
+    """Connect post_delete exactly for the models that declare invalidation rules."""
+    from django.apps import apps
+
+    try:
+        wanted = {model for model in apps.get_models() if rules_for(model)}
+    except Exception as exc:  # a bad setting: the system check reports it
+        observer_failed("cache_invalidation", exc)
+        return
+    for model in _delete_senders - wanted:
+        post_delete.disconnect(sender=model, dispatch_uid=_uid(model))
+    for model in wanted - _delete_senders:
+        post_delete.connect(on_save_or_delete, sender=model, dispatch_uid=_uid(model))
+    _delete_senders.clear()
+    _delete_senders.update(wanted)
+    _synced[0] = True
+
+
+def _uid(model: type[models.Model]) -> str:
+    return f"infra_core.cache.post_delete.{model._meta.label_lower}"
+
+
+def on_connection_created(**kwargs: Any) -> None:
+    """Sync the delete receivers before the first query (settings are read here, not in ready)."""
+    if not _synced[0]:
+        sync_delete_receivers()
+
+
+def resync(*, setting: str | None = None, **kwargs: Any) -> None:
+    """Re-sync the delete receivers when INFRA_CORE changes (a ``setting_changed`` receiver)."""
+    if setting is None or setting == "INFRA_CORE":
+        from django.apps import apps
+
+        from infra_core.cache.rules import reset
+
+        reset()
+        if apps.ready:
+            sync_delete_receivers()
+
+
 def connect() -> None:
-    """Connect the receivers once (every model; a model without rules costs one dict lookup)."""
+    """Connect the receivers once (a model without rules costs one dict lookup per save)."""
+    from django.db.backends.signals import connection_created
+
     post_save.connect(on_save_or_delete, dispatch_uid="infra_core.cache.post_save")
-    post_delete.connect(on_save_or_delete, dispatch_uid="infra_core.cache.post_delete")
     m2m_changed.connect(on_m2m_changed, dispatch_uid="infra_core.cache.m2m_changed")
+    connection_created.connect(on_connection_created, dispatch_uid="infra_core.cache.connection")

@@ -232,3 +232,22 @@ def test_invalidation_template_field_missing_save_succeeds(settings: Any) -> Non
         sample("infra_core_cache_invalidations_total", source="model", outcome="failed")
         == before + 1
     )
+
+
+@pytest.mark.django_db
+def test_invalidation_undeclared_model_keeps_fast_delete() -> None:
+    from django.contrib.sessions.models import Session
+    from django.db.models.deletion import Collector
+
+    assert Collector(using="default").can_fast_delete(Session.objects.all())
+
+
+@pytest.mark.django_db
+def test_invalidation_queryset_delete_deletes_declared_keys(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    tag = CacheTag.objects.create(name="qs")
+    _fill(f"tag:{tag.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        CacheTag.objects.filter(pk=tag.pk).delete()
+    assert not _cached(f"tag:{tag.pk}")

@@ -92,9 +92,38 @@ def test_check_registry_rule_missing_field_is_e508(settings: Any) -> None:
     assert "invalidates()" in message.msg
 
 
-def test_check_locmem_default_cache_is_w509(settings: Any) -> None:
-    settings.INFRA_CORE = {}
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def test_check_locmem_alias_of_a_rule_is_w509(settings: Any) -> None:
+    settings.INFRA_CORE = {
+        "CACHE_INVALIDATION": {"testapp.CacheTag": {"keys": ["t:{pk}"], "alias": "local"}}
+    }
     (message,) = check_cache()
     assert message.id == "infra_core.W509"
-    assert "'default'" in message.msg
+    assert "'local'" in message.msg
+
+
+def test_check_locmem_alias_of_cached_function_is_w509(settings: Any) -> None:
+    from infra_core.cache import cached
+    from infra_core.cache.decorators import DECORATED_ALIASES
+
+    settings.INFRA_CORE = {}
+
+    @cached(ttl=5, alias="local")
+    def fn() -> int:
+        return 1
+
+    try:
+        (message,) = check_cache()
+    finally:
+        DECORATED_ALIASES.discard("local")
+    assert message.id == "infra_core.W509"
+
+
+def test_check_locmem_default_unused_is_silent(settings: Any) -> None:
+    settings.INFRA_CORE = {}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    saved = dict(_registered)
+    _registered.clear()  # the test models' @invalidates rule uses "default"
+    try:
+        assert check_cache() == []
+    finally:
+        _registered.update(saved)

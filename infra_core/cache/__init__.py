@@ -5,7 +5,8 @@ See docs/cache.md. Nothing here reads settings or touches Redis at import time.
 
 from __future__ import annotations
 
-from infra_core.cache.aside import aget_or_compute, get_or_compute
+from infra_core.cache.aside import get_or_compute
+from infra_core.cache.aside_async import aget_or_compute
 from infra_core.cache.decorators import cached
 from infra_core.cache.keys import (
     bump,

@@ -10,28 +10,25 @@ counted and ``fn`` is computed directly: the cache never fails a call (docs/cach
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import pickle
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from infra_core.cache import metrics
 from infra_core.cache.conf import CACHE_LOCK_TTL, CACHE_LOCK_WAIT
+from infra_core.cache.local import MISSING
 from infra_core.cache.store import ACQUIRED, VALUE, Store, store_for
+from infra_core.cache.tiers import Tier, tier_for
 from infra_core.cache.ttl import TTL, jittered_ms, resolve
 from infra_core.redis import RedisUnavailable
 
 T = TypeVar("T")
 logger = logging.getLogger("infra_core.cache")
 
-LOCAL_NOT_BUILT = (
-    "local=True: the per-process local tier (coherent across processes) is not built in this "
-    "release; call without local=True (docs/cache.md, 'What is not built')."
-)
-_MISSING: Any = object()
+_MISSING: Any = MISSING
 # Polling a busy key: first after 5 ms, doubling to 50 ms (a 50-caller stampede costs ~1k GETs/s).
 _FIRST_POLL, _MAX_POLL = 0.005, 0.05
 
@@ -55,7 +52,18 @@ def decode(raw: bytes) -> tuple[float, Any] | Any:
 class _Call:
     """One call's resolved parameters."""
 
-    __slots__ = ("key", "name", "px", "stale_s", "store", "ttl_s")
+    __slots__ = (
+        "fresh_until",
+        "key",
+        "name",
+        "px",
+        "rk",
+        "seq",
+        "stale_s",
+        "store",
+        "tier",
+        "ttl_s",
+    )
 
     def __init__(self, key: str, ttl: TTL, stale_ttl: float | None, alias: str, name: str | None):
         self.key = key
@@ -66,6 +74,14 @@ class _Call:
         self.name = name or (ttl if isinstance(ttl, str) else "default")
         self.store: Store = store_for(alias)
         self.px = 0
+        self.fresh_until = 0.0
+        self.tier: Tier | None = None  # local=True: the tier, the made key, the sequence read
+        self.rk = ""
+        self.seq = 0
+
+    def remember(self, value: Any, size: int, fresh_until: float) -> None:
+        if self.tier is not None:
+            self.tier.put(self.rk, value, size, fresh_until, self.seq)
 
     def entry(self, value: Any) -> bytes:
         if self.ttl_s is None:  # no expiry: never stale, never jittered
@@ -76,7 +92,23 @@ class _Call:
             self.px = fresh_ms
             return encode(value, 0.0)
         self.px = fresh_ms + int(self.stale_s * 1000)
-        return encode(value, time.time() + fresh_ms / 1000)
+        self.fresh_until = time.time() + fresh_ms / 1000
+        return encode(value, self.fresh_until)
+
+
+def _local(
+    key: str, ttl: TTL, stale_ttl: float | None, alias: str, namespace: str | None
+) -> tuple[Any, _Call | None]:
+    """Return (value, None) for a local-tier hit, else (MISSING, the call set up to remember)."""
+    tier = tier_for(alias)
+    rk = tier.make_key(key)
+    value = tier.get(rk)
+    if value is not MISSING:
+        metrics.request(namespace or (ttl if isinstance(ttl, str) else "default"), "local_hit")
+        return value, None
+    call = _Call(key, ttl, stale_ttl, alias, namespace)
+    call.tier, call.rk, call.seq = tier, rk, tier.cache.seq
+    return MISSING, call
 
 
 def _token() -> str:
@@ -106,6 +138,7 @@ def _read(call: _Call) -> tuple[str, Any]:
     fresh_until, value = entry
     if not fresh_until or fresh_until > time.time():
         metrics.request(call.name, "hit")
+        call.remember(value, len(raw), fresh_until)
         return "hit", value
     return "stale", value
 
@@ -132,6 +165,7 @@ def _claim(call: _Call, token: str) -> tuple[str, Any]:
     if state == VALUE:
         entry = decode(raw) if raw is not None else _MISSING
         if entry is not _MISSING:
+            call.remember(entry[1], len(raw or b""), entry[0])
             return "value", entry[1]
         # Not an entry of ours (written by cache.set, say): take the lock and overwrite it.
         try:
@@ -144,7 +178,9 @@ def _claim(call: _Call, token: str) -> tuple[str, Any]:
 
 def _save(call: _Call, token: str, value: Any) -> None:
     try:
-        call.store.store(call.key, call.entry(value), call.px, token)
+        raw = call.entry(value)
+        if call.store.store(call.key, raw, call.px, token):
+            call.remember(value, len(raw), call.fresh_until)
     except RedisUnavailable:
         metrics.count(metrics.ERRORS, call.name, "write")
     except Exception as exc:  # an unpicklable value: served, not cached
@@ -176,8 +212,11 @@ def get_or_compute(
 ) -> T:
     """Return the cached value of ``key`` or ``fn()``'s (stored); ``None`` is a cacheable value."""
     if local:
-        raise ValueError(LOCAL_NOT_BUILT)
-    call = _Call(key, ttl, stale_ttl, alias, namespace)
+        value, call = _local(key, ttl, stale_ttl, alias, namespace)
+        if call is None:
+            return value  # type: ignore[no-any-return]
+    else:
+        call = _Call(key, ttl, stale_ttl, alias, namespace)
     state, value = _read(call)
     if state == "hit":
         return value  # type: ignore[no-any-return]
@@ -214,67 +253,6 @@ def _compute(call: _Call, token: str, fn: Callable[[], T]) -> T:
     metrics.count(metrics.COMPUTES, call.name)
     try:
         value = fn()
-    except BaseException:
-        _release(call, token)
-        raise
-    _save(call, token, value)
-    return value
-
-
-async def aget_or_compute(
-    key: str,
-    fn: Callable[[], Awaitable[T]],
-    ttl: TTL = None,
-    *,
-    stale_ttl: float | None = None,
-    alias: str = "default",
-    local: bool = False,
-    namespace: str | None = None,
-) -> T:
-    """Return the cached value of ``key`` or ``await fn()``'s; waits without blocking the loop.
-
-    The Redis commands themselves run inline (each bounded by ``REDIS_SOCKET_TIMEOUT`` and the
-    breaker), as one GET costs less than a thread hand-off.
-    """
-    if local:
-        raise ValueError(LOCAL_NOT_BUILT)
-    call = _Call(key, ttl, stale_ttl, alias, namespace)
-    state, value = _read(call)
-    if state == "hit":
-        return value  # type: ignore[no-any-return]
-    if state == "down":
-        metrics.count(metrics.COMPUTES, call.name)
-        return await fn()
-    token = _token()
-    if state == "stale":
-        return await _acompute(call, token, fn) if _lock_for_refresh(call, token) else value
-    deadline = time.monotonic() + CACHE_LOCK_WAIT.value
-    delay, waited = _FIRST_POLL, False
-    while True:
-        state, value = _claim(call, token)
-        if state == "value":
-            if waited:
-                metrics.count(metrics.LOCK_WAITS, call.name, "filled")
-            return value  # type: ignore[no-any-return]
-        if state == "acquired":
-            return await _acompute(call, token, fn)
-        if state == "down":
-            metrics.count(metrics.COMPUTES, call.name)
-            return await fn()
-        waited = True
-        pause = _next_poll(delay, deadline)
-        if pause <= 0:
-            metrics.count(metrics.LOCK_WAITS, call.name, "timeout")
-            metrics.count(metrics.COMPUTES, call.name)
-            return await fn()
-        await asyncio.sleep(pause)
-        delay = min(delay * 2, _MAX_POLL)
-
-
-async def _acompute(call: _Call, token: str, fn: Callable[[], Awaitable[T]]) -> T:
-    metrics.count(metrics.COMPUTES, call.name)
-    try:
-        value = await fn()
     except BaseException:
         _release(call, token)
         raise

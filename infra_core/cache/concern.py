@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra_core.cache import rules, store
+from infra_core.cache import rules, store, tiers
 from infra_core.cache.conf import SETTINGS
 from infra_core.cache.receivers import connect, resync
 from infra_core.cache.system_checks import check_cache
@@ -14,5 +14,5 @@ CONCERN = Concern(
     checks=(check_cache,),
     receivers=(connect,),
     metrics=("infra_core.cache.metrics",),
-    resets=(store.reset, rules.reset, resync),
+    resets=(tiers.reset, store.reset, rules.reset, resync),
 )

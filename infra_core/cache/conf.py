@@ -1,4 +1,4 @@
-"""The cache concern's ``INFRA_CORE`` keys, declared once (checks ``infra_core.E501``-``E509``)."""
+"""The cache concern's ``INFRA_CORE`` keys, declared once (checks ``infra_core.E501``-``E512``)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,30 @@ CACHE_LOCK_WAIT: Setting[float] = Setting(
     "infra_core.E505",
     "Seconds >= 0, e.g. 5.",
 )
+CACHE_LOCAL_MAX_ENTRIES: Setting[int] = Setting(
+    "CACHE_LOCAL_MAX_ENTRIES",
+    10_000,
+    parsers.integer(1),
+    "Entries the per-process local tier keeps per alias (least recently used go first).",
+    "infra_core.E510",
+    "An int >= 1, e.g. 10000.",
+)
+CACHE_LOCAL_MAX_BYTES: Setting[int] = Setting(
+    "CACHE_LOCAL_MAX_BYTES",
+    64 * 1024 * 1024,
+    parsers.integer(1024),
+    "Bytes (stored size) the local tier keeps per alias.",
+    "infra_core.E511",
+    "An int >= 1024, e.g. 67108864 (64 MiB).",
+)
+CACHE_LOCAL_TTL: Setting[float] = Setting(
+    "CACHE_LOCAL_TTL",
+    60.0,
+    parsers.number(positive=True),
+    "Seconds a local-tier entry lives at most (invalidations evict it sooner).",
+    "infra_core.E512",
+    "Seconds > 0, e.g. 60.",
+)
 CACHE_INVALIDATION: Setting[Any] = Setting(
     "CACHE_INVALIDATION",
     {},
@@ -98,5 +122,8 @@ SETTINGS = (
     CACHE_TTL_JITTER,
     CACHE_LOCK_TTL,
     CACHE_LOCK_WAIT,
+    CACHE_LOCAL_MAX_ENTRIES,
+    CACHE_LOCAL_MAX_BYTES,
+    CACHE_LOCAL_TTL,
     CACHE_INVALIDATION,
 )

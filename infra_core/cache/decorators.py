@@ -8,7 +8,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from infra_core.cache.aside import aget_or_compute, get_or_compute
+from infra_core.cache.aside import get_or_compute
+from infra_core.cache.aside_async import aget_or_compute
 from infra_core.cache.keys import invalidate, versioned_key
 from infra_core.cache.ttl import TTL
 
@@ -35,6 +36,7 @@ def cached(
     stale_ttl: float | None = None,
     alias: str = "default",
     namespace: str | None = None,
+    local: bool = False,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Cache a function's result per arguments (``key(*args, **kwargs)`` names the entry).
 
@@ -49,12 +51,19 @@ def cached(
 
         def cache_key(*args: Any, **kwargs: Any) -> str:
             base = make(*args, **kwargs)
-            return versioned_key(namespace, base, alias=alias) if namespace else base
+            if not namespace:
+                return base
+            return versioned_key(namespace, base, alias=alias, local=local)
 
         def drop(*args: Any, **kwargs: Any) -> int:
             return invalidate(cache_key(*args, **kwargs), alias=alias)
 
-        options: dict[str, Any] = {"stale_ttl": stale_ttl, "alias": alias, "namespace": namespace}
+        options: dict[str, Any] = {
+            "stale_ttl": stale_ttl,
+            "alias": alias,
+            "namespace": namespace,
+            "local": local,
+        }
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

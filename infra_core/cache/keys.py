@@ -11,7 +11,9 @@ import os
 from typing import Any
 
 from infra_core.cache import metrics
+from infra_core.cache.local import MISSING
 from infra_core.cache.store import LOCK_SUFFIX, RedisStore, store_for
+from infra_core.cache.tiers import tier_for
 from infra_core.cache.ttl import TTL, jittered_ms, resolve
 from infra_core.redis import RedisUnavailable
 
@@ -35,10 +37,21 @@ def _failed(operation: str, name: str, exc: BaseException) -> None:
     logger.warning("cache %s failed for %s: %s", operation, name, exc)
 
 
-def version(namespace: str, *, alias: str = "default") -> str | None:
-    """Return the current version of ``namespace`` ("0" before any bump); None if unavailable."""
+def version(namespace: str, *, alias: str = "default", local: bool = False) -> str | None:
+    """Return the current version of ``namespace`` ("0" before any bump); None if unavailable.
+
+    ``local=True`` reads it through the local tier (kept coherent by tracking: a bump in any
+    process evicts it).
+    """
     store = store_for(alias)
     key = VERSION_PREFIX + namespace
+    tier = tier_for(alias) if local else None
+    if tier is not None:
+        rk = tier.make_key(key)
+        cached = tier.get(rk)
+        if cached is not MISSING:
+            return cached  # type: ignore[no-any-return]
+        seq = tier.cache.seq
     try:
         if isinstance(store, RedisStore):
             rk = store.make_key(key)
@@ -48,18 +61,22 @@ def version(namespace: str, *, alias: str = "default") -> str | None:
     except RedisUnavailable as exc:
         _failed("read", namespace, exc)
         return None
-    if raw is None:
-        return "0"
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
+    current = "0" if raw is None else raw.decode() if isinstance(raw, bytes) else str(raw)
+    if tier is not None:
+        tier.put(rk, current, len(current) + len(rk), 0.0, seq)
+    return current
 
 
-def versioned_key(namespace: str, *parts: object, alias: str = "default") -> str:
+def versioned_key(
+    namespace: str, *parts: object, alias: str = "default", local: bool = False
+) -> str:
     """Return ``"<namespace>:v<version>:<parts...>"``; ``bump(namespace)`` retires them all.
 
-    Costs one GET. With the cache unavailable the key carries a unique marker instead of the
-    version, so a value stored under it is never read again (it expires by its TTL).
+    Costs one GET (none with ``local=True`` while the version is in the local tier). With the
+    cache unavailable the key carries a unique marker instead of the version, so a value stored
+    under it is never read again (it expires by its TTL).
     """
-    current = version(namespace, alias=alias)
+    current = version(namespace, alias=alias, local=local)
     if current is None:
         current = "down-" + os.urandom(6).hex()
     return ":".join([namespace, "v" + current, *(str(p) for p in parts)])

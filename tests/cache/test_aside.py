@@ -9,7 +9,7 @@ from django_redis import get_redis_connection
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from infra_core.cache import get_or_compute
-from infra_core.cache.aside import LOCAL_NOT_BUILT, decode, encode
+from infra_core.cache.aside import decode, encode
 from infra_core.cache.store import LOCK_SUFFIX
 from tests.cache.conftest import sample
 
@@ -170,10 +170,9 @@ def test_get_or_compute_foreign_value_is_a_miss_and_overwritten(key: str) -> Non
     assert get_or_compute(key, lambda: "again") == "ours"
 
 
-def test_get_or_compute_local_true_raises_naming_missing_tier(key: str) -> None:
-    with pytest.raises(ValueError, match="local tier") as info:
-        get_or_compute(key, lambda: 1, local=True)
-    assert str(info.value) == LOCAL_NOT_BUILT
+def test_get_or_compute_local_true_on_locmem_alias_raises_value_error(key: str) -> None:
+    with pytest.raises(ValueError, match="local=True needs a django-redis cache"):
+        get_or_compute(key, lambda: 1, local=True, alias="local")
 
 
 def test_get_or_compute_unpicklable_value_is_returned_not_stored(key: str) -> None:

@@ -24,6 +24,9 @@ def _ids(messages: list[Any]) -> list[str]:
         ("CACHE_TTL_JITTER", 0.9, "infra_core.E503"),
         ("CACHE_LOCK_TTL", "10", "infra_core.E504"),
         ("CACHE_LOCK_WAIT", -1, "infra_core.E505"),
+        ("CACHE_LOCAL_MAX_ENTRIES", 0, "infra_core.E510"),
+        ("CACHE_LOCAL_MAX_BYTES", 10, "infra_core.E511"),
+        ("CACHE_LOCAL_TTL", None, "infra_core.E512"),
     ],
 )
 def test_check_bad_cache_setting_reports_its_id(
@@ -121,9 +124,13 @@ def test_check_locmem_alias_of_cached_function_is_w509(settings: Any) -> None:
 def test_check_locmem_default_unused_is_silent(settings: Any) -> None:
     settings.INFRA_CORE = {}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    saved = dict(_registered)
+    from infra_core.cache.decorators import DECORATED_ALIASES
+
+    saved, decorated = dict(_registered), set(DECORATED_ALIASES)
     _registered.clear()  # the test models' @invalidates rule uses "default"
+    DECORATED_ALIASES.clear()  # so do other tests' @cached functions
     try:
         assert check_cache() == []
     finally:
         _registered.update(saved)
+        DECORATED_ALIASES.update(decorated)

@@ -14,6 +14,9 @@ same round (this VM drifts between fast and slow phases for seconds at a time; p
   the claim script), fn, store-and-release script: single flight included.
 * ``memoize_miss``: the memoized function called with a fresh argument.
 * ``*_fn200``: the same misses with a fn that spins 200 µs (a small query's worth of work).
+* ``infra_local_hit``: ``get_or_compute(key, fn, 3600, local=True)`` served by the local tier.
+* ``invalidation_ms``: another connection DELetes a key held in the local tier; the time until the
+  tier no longer serves it (CLIENT TRACKING delivery), 50 times.
 * ``infra_breaker_open`` (own process): ``get_or_compute`` while the alias points at a closed
   port and the breaker is open, beside ``fn()`` alone: what a lookup adds in an outage.
 
@@ -51,6 +54,7 @@ VALUE = {
 }
 PAIRS = [
     ("infra_hit", "raw_get", 1.15),
+    ("infra_local_hit", "raw_get", 0.15),
     ("memoize_hit", "raw_get", None),
     ("infra_miss", "raw_miss", 1.3),
     ("memoize_miss", "raw_miss", None),
@@ -98,6 +102,43 @@ def _spin(us: float) -> Callable[[], dict[str, Any]]:
     return fn
 
 
+def _warm_local(key: str) -> Any:
+    """Read ``key`` with local=True until the local tier holds it; return the tier."""
+    from infra_core.cache import get_or_compute
+    from infra_core.cache.local import MISSING
+    from infra_core.cache.tiers import tier_for
+
+    tier = tier_for("default")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        get_or_compute(key, lambda: VALUE, 3600, local=True)
+        if tier.live and tier.get(tier.make_key(key)) is not MISSING:
+            return tier
+        time.sleep(0.01)
+    raise RuntimeError("the local tier did not come up")
+
+
+def measure_invalidation(rounds: int = 50) -> dict[str, float]:
+    """Return the median and max ms from a DEL elsewhere until the local tier stops serving."""
+    from django.core.cache import cache
+    from django_redis import get_redis_connection
+
+    from infra_core.cache.local import MISSING
+
+    other = get_redis_connection("default")
+    took = []
+    for i in range(rounds):
+        key = f"inv:{i}"
+        tier = _warm_local(key)
+        rk = cache.make_key(key)
+        t0 = time.perf_counter()
+        other.delete(rk)
+        while tier.get(rk) is not MISSING and time.perf_counter() - t0 < 1.0:
+            time.sleep(0.0001)
+        took.append((time.perf_counter() - t0) * 1000)
+    return {"median_ms": round(statistics.median(took), 3), "max_ms": round(max(took), 3)}
+
+
 def callables() -> dict[str, Callable[[], Any]]:
     """Return one zero-argument call per variant."""
     from cache_memoize import cache_memoize
@@ -115,6 +156,7 @@ def callables() -> dict[str, Callable[[], Any]]:
 
     memoized(0)
     fn200 = _spin(200)
+    _warm_local("infra_local")
 
     def raw_miss(fn: Callable[[], Any] = lambda: VALUE) -> Any:
         key = f"rm:{next(fresh)}"
@@ -127,6 +169,7 @@ def callables() -> dict[str, Callable[[], Any]]:
     return {
         "raw_get": lambda: cache.get("raw"),
         "infra_hit": lambda: get_or_compute("infra", lambda: VALUE, 3600),
+        "infra_local_hit": lambda: get_or_compute("infra_local", lambda: VALUE, 3600, local=True),
         "memoize_hit": lambda: memoized(0),
         "raw_miss": raw_miss,
         "infra_miss": lambda: get_or_compute(f"im:{next(fresh)}", lambda: VALUE, 60),
@@ -155,6 +198,7 @@ def measure_paired(blocks: int, seed: int) -> dict[str, Any]:
             for _ in range(BLOCK):
                 fn()
             means[name].append((clock() - t0) / BLOCK / 1000)
+    invalidation = measure_invalidation()
     from django_redis import get_redis_connection
 
     client = get_redis_connection("default")
@@ -175,6 +219,7 @@ def measure_paired(blocks: int, seed: int) -> dict[str, Any]:
             for a, b, goal in PAIRS
             if goal is not None
         },
+        "invalidation_ms": invalidation,
         "blocks": blocks,
         "block": BLOCK,
     }
@@ -233,7 +278,8 @@ def main() -> None:
         print(f"{name} = {value}")
     for name, share in run["goal_share"].items():
         print(f"rounds with {name}: {share:.0%}")
-    print("local-tier hit: not built (local=True raises ValueError)")
+    inv = run["invalidation_ms"]
+    print(f"local-tier invalidation delivery: median {inv['median_ms']} ms, max {inv['max_ms']} ms")
     print(f"breaker open: lookup {down['lookup_us']} µs vs fn alone {down['fn_us']} µs")
     print(json.dumps({"paired": run, "breaker_open": down}))
 

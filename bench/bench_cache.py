@@ -15,6 +15,8 @@ same round (this VM drifts between fast and slow phases for seconds at a time; p
 * ``memoize_miss``: the memoized function called with a fresh argument.
 * ``*_fn200``: the same misses with a fn that spins 200 µs (a small query's worth of work).
 * ``infra_local_hit``: ``get_or_compute(key, fn, 3600, local=True)`` served by the local tier.
+* ``infra_stale``: ``get_or_compute(key, fn, 60, stale_ttl=3600)`` on a stale entry whose
+  refresh lock another caller holds: what a caller pays to be served stale (GET + ``SET NX``).
 * ``invalidation_ms``: another connection DELetes a key held in the local tier; the time until the
   tier no longer serves it (CLIENT TRACKING delivery), 50 times.
 * ``infra_breaker_open`` (own process): ``get_or_compute`` while the alias points at a closed
@@ -56,6 +58,7 @@ PAIRS = [
     ("infra_hit", "raw_get", 1.15),
     ("infra_local_hit", "raw_get", 0.15),
     ("memoize_hit", "raw_get", None),
+    ("infra_stale", "raw_get", None),
     ("infra_miss", "raw_miss", 1.3),
     ("memoize_miss", "raw_miss", None),
     ("infra_miss_fn200", "raw_miss_fn200", 1.3),
@@ -157,6 +160,13 @@ def callables() -> dict[str, Callable[[], Any]]:
     memoized(0)
     fn200 = _spin(200)
     _warm_local("infra_local")
+    get_or_compute("stale", lambda: VALUE, 0.001, stale_ttl=3600)
+    time.sleep(0.01)
+    from django_redis import get_redis_connection
+
+    from infra_core.cache.store import LOCK_SUFFIX
+
+    get_redis_connection("default").set(cache.make_key("stale") + LOCK_SUFFIX, "held", px=600_000)
 
     def raw_miss(fn: Callable[[], Any] = lambda: VALUE) -> Any:
         key = f"rm:{next(fresh)}"
@@ -171,6 +181,7 @@ def callables() -> dict[str, Callable[[], Any]]:
         "infra_hit": lambda: get_or_compute("infra", lambda: VALUE, 3600),
         "infra_local_hit": lambda: get_or_compute("infra_local", lambda: VALUE, 3600, local=True),
         "memoize_hit": lambda: memoized(0),
+        "infra_stale": lambda: get_or_compute("stale", lambda: VALUE, 60, stale_ttl=3600),
         "raw_miss": raw_miss,
         "infra_miss": lambda: get_or_compute(f"im:{next(fresh)}", lambda: VALUE, 60),
         "memoize_miss": lambda: memoized(next(fresh) + 1),

@@ -51,15 +51,21 @@ class LocalCache:
 
     def get(self, key: str) -> Any:
         """Return the live entry of ``key`` (marking it recently used), else MISSING."""
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                return MISSING
-            if entry[0] <= self._clock():
-                self._drop(key)
-                return MISSING
+        # Lock-free: the C OrderedDict's get and move_to_end are atomic under the GIL; an entry
+        # dropped in between only makes move_to_end raise (the lock costs ~1 µs a hit).
+        entry = self._data.get(key)
+        if entry is None:
+            return MISSING
+        if entry[0] <= self._clock():
+            with self._lock:
+                if self._data.get(key) is entry:
+                    self._drop(key)
+            return MISSING
+        try:
             self._data.move_to_end(key)
-            return entry[1]
+        except KeyError:
+            return MISSING
+        return entry[1]
 
     def put(self, key: str, value: Any, size: int, max_age: float, seq: int) -> bool:
         """Insert unless ``key`` was invalidated since ``seq``, or the entry cannot fit."""

@@ -77,7 +77,7 @@ _tiers: dict[str, Tier] = {}
 def tier_for(alias: str) -> Tier:
     """Return the local tier of ``alias``, starting its tracking thread on first use."""
     tier = _tiers.get(alias)
-    if tier is not None and tier.tracker.alive:
+    if tier is not None:  # a fork clears _tiers; the thread itself only ends in stop()
         return tier
     with _lock:
         tier = _tiers.get(alias)

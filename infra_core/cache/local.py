@@ -67,12 +67,16 @@ class LocalCache:
             return MISSING
         return entry[1]
 
+    def invalidated_since(self, key: str, seq: int) -> bool:
+        """Return True if ``key`` was (or may have been) invalidated after sequence ``seq``."""
+        return seq < self._floor or self._recent.get(key, -1) > seq
+
     def put(self, key: str, value: Any, size: int, max_age: float, seq: int) -> bool:
         """Insert unless ``key`` was invalidated since ``seq``, or the entry cannot fit."""
         if size > self.max_bytes or max_age <= 0:
             return False
         with self._lock:
-            if seq < self._floor or self._recent.get(key, -1) > seq:
+            if self.invalidated_since(key, seq):
                 return False
             if key in self._data:
                 self._drop(key)

@@ -53,15 +53,14 @@ def _local_get(key: str, fn: Callable[[], object], alias: str = "default") -> ob
 
 
 def _warm_on(alias: str, key: str, value: object = "v1") -> tiers.Tier:
-    """Store ``key`` and read it until it sits in the local tier (our own write evicts it once)."""
+    """Store ``key``, wait for our own write's invalidation, read it into the local tier."""
     tier = _live(alias)
     rk = tier.make_key(key)
-
-    def cached_locally() -> bool:
-        get_or_compute(key, lambda: value, 60, local=True, alias=alias)
-        return tier.get(rk) is not MISSING
-
-    assert _until(cached_locally)
+    seq = tier.cache.seq
+    get_or_compute(key, lambda: value, 60, local=True, alias=alias)
+    assert _until(lambda: tier.cache.invalidated_since(rk, seq)), "own write not reported"
+    get_or_compute(key, lambda: "recomputed", 60, local=True, alias=alias)
+    assert tier.get(rk) is not MISSING
     return tier
 
 

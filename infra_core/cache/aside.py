@@ -150,8 +150,7 @@ def _lock_for_refresh(call: _Call, token: str) -> bool:
     except RedisUnavailable:
         metrics.count(metrics.ERRORS, call.name, "lock")
         got = False
-    if not got:
-        metrics.request(call.name, "stale")
+    metrics.request(call.name, "miss" if got else "stale")  # the refresher computes: a miss
     return got
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from infra_core.cache import metrics
 from infra_core.cache.conf import CACHE_LOCK_TTL, CACHE_LOCK_WAIT
+from infra_core.cache.flight import run_once
 from infra_core.cache.local import MISSING
 from infra_core.cache.store import ACQUIRED, VALUE, Store, store_for
 from infra_core.cache.tiers import Tier, tier_for
@@ -220,8 +221,7 @@ def get_or_compute(
     if state == "hit":
         return value  # type: ignore[no-any-return]
     if state == "down":
-        metrics.count(metrics.COMPUTES, call.name)
-        return fn()
+        return _direct(call, alias, fn)
     token = _token()
     if state == "stale":
         return _compute(call, token, fn) if _lock_for_refresh(call, token) else value
@@ -236,8 +236,7 @@ def get_or_compute(
         if state == "acquired":
             return _compute(call, token, fn)
         if state == "down":
-            metrics.count(metrics.COMPUTES, call.name)
-            return fn()
+            return _direct(call, alias, fn)
         waited = True
         pause = _next_poll(delay, deadline)
         if pause <= 0:
@@ -246,6 +245,17 @@ def get_or_compute(
             return fn()  # the holder is slow or gone: compute, but only the holder writes
         time.sleep(pause)
         delay = min(delay * 2, _MAX_POLL)
+
+
+def _direct(call: _Call, alias: str, fn: Callable[[], T]) -> T:
+    """Compute without the cache (it is unavailable), once per key in this process."""
+    return run_once(
+        alias,
+        call.key,
+        fn,
+        wait=CACHE_LOCK_WAIT.value,
+        computed=lambda: metrics.count(metrics.COMPUTES, call.name),
+    )
 
 
 def _compute(call: _Call, token: str, fn: Callable[[], T]) -> T:

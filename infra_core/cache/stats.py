@@ -18,29 +18,36 @@ def _samples(metric: Any, suffix: str = "_total") -> list[tuple[dict[str, str], 
 
 
 def stats() -> dict[str, dict[str, float]]:
-    """Return {name: {hit, miss, stale, error, computes, lock_waits, hit_rate}} for this process.
+    """Return {name: {hit, local_hit, miss, stale, error, computes, lock_waits, hit_rate}}.
 
-    ``hit_rate`` is (hit + stale) / lookups. Under prometheus multiprocess mode these are the
-    calling process's counts only; scrape /metrics for the fleet's.
+    Counts of this process; ``hit_rate`` is (hit + local_hit + stale) / lookups. Under prometheus
+    multiprocess mode these are the calling process's counts only; scrape /metrics for the fleet's.
     """
     out: dict[str, dict[str, float]] = {}
 
     def row(name: str) -> dict[str, float]:
         return out.setdefault(
             name,
-            {"hit": 0, "miss": 0, "stale": 0, "error": 0, "computes": 0, "lock_waits": 0},
+            {
+                "hit": 0,
+                "local_hit": 0,
+                "miss": 0,
+                "stale": 0,
+                "error": 0,
+                "computes": 0,
+                "lock_waits": 0,
+            },
         )
 
     for labels, value in _samples(CACHE_REQUESTS):
-        if labels["result"] in {"hit", "miss", "stale", "error"}:
+        if labels["result"] in {"hit", "local_hit", "miss", "stale", "error"}:
             row(labels["name"])[labels["result"]] += value
     for labels, value in _samples(metrics.COMPUTES):
         row(labels["name"])["computes"] += value
     for labels, value in _samples(metrics.LOCK_WAITS):
         row(labels["name"])["lock_waits"] += value
     for counts in out.values():
-        lookups = counts["hit"] + counts["miss"] + counts["stale"] + counts["error"]
-        counts["hit_rate"] = (
-            round((counts["hit"] + counts["stale"]) / lookups, 4) if lookups else 0.0
-        )
+        served = counts["hit"] + counts["local_hit"] + counts["stale"]
+        lookups = served + counts["miss"] + counts["error"]
+        counts["hit_rate"] = round(served / lookups, 4) if lookups else 0.0
     return out

@@ -74,6 +74,7 @@ class Tracker:
         self.prefix = prefix.encode()
         self.live = False
         self.subscriptions = 0  # how many times a subscription went live (tests, diagnostics)
+        self._warned = False
         self._stop = threading.Event()
         self._pid = os.getpid()
         self._thread = threading.Thread(target=self._run, name="infra-cache-tracking", daemon=True)
@@ -105,8 +106,13 @@ class Tracker:
                 self._session(conn)
                 backoff = 0.05
             except Exception as exc:
-                if self.live:
-                    logger.warning("cache tracking lost: %s: %s", type(exc).__name__, exc)
+                if self.live or not self._warned:  # once per outage, not once per retry
+                    self._warned = True
+                    logger.warning(
+                        "cache local tier bypassed, tracking unavailable: %s: %s",
+                        type(exc).__name__,
+                        exc,
+                    )
             finally:
                 self._lost()
                 if conn is not None:
@@ -155,6 +161,7 @@ class Tracker:
             if kind == b"subscribe":
                 self.local.clear()  # anything cached before now was not tracked
                 self.live = True
+                self._warned = False
                 self.subscriptions += 1
             elif kind == b"message" and len(reply) == 3:
                 keys = reply[2]

@@ -209,3 +209,41 @@ def test_local_restarted_server_resubscribes(tracked_throwaway: ThrowawayRedis) 
     assert _until(lambda: not tier.live, seconds=2.0)
     tracked_throwaway.start()
     assert _until(lambda: tier.live and tier.tracker.subscriptions > subscriptions, seconds=5.0)
+
+
+def test_local_cached_decorator_serves_from_tier() -> None:
+    from infra_core.cache import cached
+
+    tag = uuid.uuid4().hex
+    calls: list[int] = []
+
+    @cached(ttl=60, local=True, key=lambda: f"t:dec:{tag}")
+    def fn() -> int:
+        calls.append(1)
+        return 7
+
+    tier = _warm_on("default", f"t:dec:{tag}", 7)
+    before = sample("infra_core_cache_requests_total", name="default", result="local_hit")
+    assert fn() == 7
+    assert calls == []  # the warm-up stored it; the tier served it
+    assert tier.get(cache.make_key(f"t:dec:{tag}")) == 7
+    assert (
+        sample("infra_core_cache_requests_total", name="default", result="local_hit") == before + 1
+    )
+
+
+def test_local_async_lookup_serves_from_tier(key: str) -> None:
+    import asyncio
+
+    from infra_core.cache import aget_or_compute
+
+    _warm(key, "v1")
+
+    async def fn() -> str:
+        return "recomputed"
+
+    before = sample("infra_core_cache_requests_total", name="default", result="local_hit")
+    assert asyncio.run(aget_or_compute(key, fn, 60, local=True)) == "v1"
+    assert (
+        sample("infra_core_cache_requests_total", name="default", result="local_hit") == before + 1
+    )

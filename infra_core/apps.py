@@ -33,4 +33,5 @@ CONCERNS: list[str] = [
     "infra_core.ratelimit.concern",
     "infra_core.sentry.concern",
     "infra_core.env.concern",
+    "infra_core.cache.concern",
 ]

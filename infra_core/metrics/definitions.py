@@ -62,7 +62,7 @@ BREAKER_TRANSITIONS = Counter(
 # --- cache ------------------------------------------------------------------------------------
 CACHE_REQUESTS = Counter(
     "infra_core_cache_requests_total",
-    "Cache-aside lookups by cache name and result (hit, miss, stampede_wait, error).",
+    "Cache-aside lookups by cache name and result (hit, local_hit, miss, stale, error).",
     ["name", "result"],
 )
 

@@ -1,0 +1,137 @@
+"""One policy's expired rows, walked in ascending primary-key batches (one transaction each)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from django.db import OperationalError, connections, transaction
+from django.db.models import Max, Min, QuerySet
+from django.db.models.deletion import Collector
+from django.db.models.sql.subqueries import DeleteQuery
+
+from infra_core.retention import conf
+from infra_core.retention.policies import Policy
+
+#: Tries of one batch hit by lock_timeout/statement_timeout; each retry halves the batch.
+BATCH_TRIES = 3
+_TIMEOUT_STATES = {"55P03", "57014"}  # lock_not_available, query_canceled
+_INTEGER_PKS = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+}
+
+
+class Walker:
+    """Walk one policy's expired rows in ascending primary-key batches."""
+
+    def __init__(self, policy: Policy, cutoff: datetime, using: str, dry_run: bool) -> None:
+        self.policy, self.cutoff, self.using, self.dry_run = policy, cutoff, using, dry_run
+        self.connection = connections[using]
+        self.last: Any = None
+        self.bounds: tuple[int, int] | None = None
+        pk = policy.model._meta.pk
+        self.integer_pk = pk is not None and pk.get_internal_type() in _INTEGER_PKS
+        self.fast = Collector(using, origin=None).can_fast_delete(policy.model)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        """Read the table's primary-key range (two index probes) for progress."""
+        if self.integer_pk:
+            rows = self.policy.model._base_manager.using(self.using)
+            found = rows.aggregate(lo=Min("pk"), hi=Max("pk"))
+            if found["lo"] is not None:
+                self.bounds = (int(found["lo"]), int(found["hi"]))
+
+    def fraction(self, *, done: bool) -> float | None:
+        """Return the share of the key range walked."""
+        if done:
+            return 1.0
+        if self.bounds is None or self.last is None:
+            return None
+        lo, hi = self.bounds
+        return min(1.0, (int(self.last) - lo + 1) / (hi - lo + 1))
+
+    def expired(self) -> QuerySet[Any]:
+        """Return the expired rows (the age condition every batch statement repeats)."""
+        return self.policy.expired(self.cutoff, self.using)
+
+    def batch(self, size: int) -> tuple[int, int, bool]:
+        """Take one batch in its own transaction; return (rows, cascaded rows, more to do)."""
+        for attempt in range(BATCH_TRIES):
+            try:
+                with transaction.atomic(using=self.using):
+                    self._set_timeouts()
+                    return self._batch(size)
+            except OperationalError as exc:
+                state = getattr(exc.__cause__, "sqlstate", None) or getattr(
+                    exc.__cause__, "pgcode", None
+                )
+                if state not in _TIMEOUT_STATES or attempt == BATCH_TRIES - 1:
+                    raise
+                size = max(1, size // 2)
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _set_timeouts(self) -> None:
+        if self.connection.vendor != "postgresql":
+            return
+        lock_ms = int(conf.RETENTION_LOCK_TIMEOUT.value * 1000)
+        statement_ms = int(conf.RETENTION_STATEMENT_TIMEOUT.value * 1000)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {lock_ms}")
+            cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
+
+    def _window(self) -> QuerySet[Any]:
+        rows = self.expired().order_by("pk")
+        if self.last is not None:
+            rows = rows.filter(pk__gt=self.last)
+        if self.dry_run:
+            return rows
+        features = self.connection.features
+        of = ("self",) if features.has_select_for_update_of else ()
+        skip = features.has_select_for_update_skip_locked
+        return rows.select_for_update(skip_locked=skip, of=of)
+
+    def _batch(self, size: int) -> tuple[int, int, bool]:
+        if (
+            not self.dry_run
+            and self.fast
+            and self.integer_pk
+            and self.connection.vendor == ("postgresql")
+        ):
+            return self._delete_in_one_statement(size)
+        ids = list(self._window().values_list("pk", flat=True)[:size])
+        if not ids:
+            return 0, 0, False
+        self.last = ids[-1]
+        if self.dry_run:
+            return len(ids), 0, len(ids) == size
+        # QuerySet.delete(): Django's own fast path or Collector (signals, cascades), per batch.
+        total, per_model = self.expired().filter(pk__in=ids).delete()
+        rows = per_model.get(self.policy.label, 0)
+        return rows, total - rows, len(ids) == size
+
+    def _delete_in_one_statement(self, size: int) -> tuple[int, int, bool]:
+        # What QuerySet.delete() runs for a model without signals or cascades (a raw DELETE),
+        # with the batch chosen inside the statement: one round trip, no id list sent.
+        batch = self._window().values("pk")[:size]
+        query = self.expired().filter(pk__in=batch).query.clone()
+        query.__class__ = DeleteQuery
+        sql, params = query.get_compiler(self.using).as_sql()
+        quote = self.connection.ops.quote_name
+        opts = self.policy.model._meta
+        assert opts.pk is not None and opts.pk.column is not None
+        returning = f"{quote(opts.db_table)}.{quote(opts.pk.column)}"
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"{sql} RETURNING {returning}", params)
+            gone = [row[0] for row in cursor.fetchall()]
+        if gone:
+            self.last = max(gone)
+        return len(gone), 0, len(gone) == size

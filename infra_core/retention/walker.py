@@ -120,17 +120,21 @@ class Walker:
 
     def _delete_in_one_statement(self, size: int) -> tuple[int, int, bool]:
         # What QuerySet.delete() runs for a model without signals or cascades (a raw DELETE),
-        # with the batch chosen inside the statement: one round trip, no id list sent.
-        batch = self._window().values("pk")[:size]
-        query = self.expired().filter(pk__in=batch).query.clone()
+        # with the batch chosen inside the statement: one round trip, no id list sent. The
+        # batch is an ARRAY() InitPlan, evaluated once (an IN (subquery ... LIMIT) may be
+        # rescanned by the planner and delete more than one batch).
+        window = self._window().values_list("pk")[:size]
+        window_sql, window_params = window.query.get_compiler(self.using).as_sql()
+        query = self.expired().query.clone()
         query.__class__ = DeleteQuery
         sql, params = query.get_compiler(self.using).as_sql()
         quote = self.connection.ops.quote_name
         opts = self.policy.model._meta
         assert opts.pk is not None and opts.pk.column is not None
-        returning = f"{quote(opts.db_table)}.{quote(opts.pk.column)}"
+        pk = f"{quote(opts.db_table)}.{quote(opts.pk.column)}"
+        statement = f"{sql} AND {pk} = ANY(ARRAY({window_sql})) RETURNING {pk}"
         with self.connection.cursor() as cursor:
-            cursor.execute(f"{sql} RETURNING {returning}", params)
+            cursor.execute(statement, (*params, *window_params))
             gone = [row[0] for row in cursor.fetchall()]
         if gone:
             self.last = max(gone)

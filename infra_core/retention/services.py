@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
 from infra_core.observe import observer_failed
@@ -211,7 +211,9 @@ def policy_lock(label: str, using: str, *, enabled: bool = True) -> Iterator[boo
         yield True
         return
     key = lock_key(label)
-    with connection.cursor() as cursor:
+    # Session locks outlive the per-batch transactions; the savepoints keep a failure here
+    # from breaking a transaction the caller holds open.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         held = bool(cursor.fetchone()[0])
     try:
@@ -219,7 +221,8 @@ def policy_lock(label: str, using: str, *, enabled: bool = True) -> Iterator[boo
     finally:
         if held:
             try:
-                with connection.cursor() as cursor:
+                with transaction.atomic(using=using), connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
             except DatabaseError:  # a broken session: closing it frees the lock
+                logger.warning("retention lock of %s not released; closing the session", label)
                 connection.close()

@@ -45,7 +45,9 @@ class Walker:
         """Read the table's primary-key range (two index probes) for progress."""
         if self.integer_pk:
             rows = self.policy.model._base_manager.using(self.using)
-            found = rows.aggregate(lo=Min("pk"), hi=Max("pk"))
+            with transaction.atomic(using=self.using):  # a failure leaves no broken transaction
+                self._set_timeouts()
+                found = rows.aggregate(lo=Min("pk"), hi=Max("pk"))
             if found["lo"] is not None:
                 self.bounds = (int(found["lo"]), int(found["hi"]))
 

@@ -73,3 +73,17 @@ class RetentionGuard(models.Model):
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.pk}"
+
+
+class RetentionMissing(models.Model):
+    """A model whose table does not exist (unmanaged): every batch fails in the database."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        app_label = "testapp"
+        managed = False
+        db_table = "testapp_retention_missing_table"
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"

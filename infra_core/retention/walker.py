@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, connections, transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Count, Max, Min, QuerySet, Subquery
 from django.db.models.deletion import Collector
 from django.db.models.sql.subqueries import DeleteQuery
 
@@ -39,7 +39,8 @@ class Walker:
         self.bounds: tuple[int, int] | None = None
         pk = policy.model._meta.pk
         self.integer_pk = pk is not None and pk.get_internal_type() in _INTEGER_PKS
-        self.fast = Collector(using, origin=None).can_fast_delete(policy.model)  # type: ignore[arg-type]
+        fast = Collector(using, origin=None).can_fast_delete(policy.model)  # type: ignore[arg-type]
+        self.by_range = fast and self.integer_pk and self.connection.vendor == "postgresql"
 
     def start(self) -> None:
         """Read the table's primary-key range (two index probes) for progress."""
@@ -65,19 +66,26 @@ class Walker:
         return self.policy.expired(self.cutoff, self.using)
 
     def batch(self, size: int) -> tuple[int, int, bool]:
-        """Take one batch in its own transaction; return (rows, cascaded rows, more to do)."""
+        """Take one batch in its own transaction; return (rows, cascaded rows, more to do).
+
+        A batch hit by lock_timeout or statement_timeout is retried as an id batch taken with
+        ``FOR UPDATE SKIP LOCKED`` (rows another transaction holds are left for the next run),
+        half as big each time.
+        """
+        by_range = self.by_range
         for attempt in range(BATCH_TRIES):
             try:
                 with transaction.atomic(using=self.using):
                     self._set_timeouts()
-                    return self._batch(size)
+                    if by_range:
+                        return self._range_batch(size)
+                    return self._id_batch(size)
             except OperationalError as exc:
-                state = getattr(exc.__cause__, "sqlstate", None) or getattr(
-                    exc.__cause__, "pgcode", None
-                )
+                cause = exc.__cause__
+                state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
                 if state not in _TIMEOUT_STATES or attempt == BATCH_TRIES - 1:
                     raise
-                size = max(1, size // 2)
+                by_range, size = False, max(1, size // 2)
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -90,26 +98,18 @@ class Walker:
             cursor.execute(f"SET LOCAL lock_timeout = {lock_ms}")
             cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
 
-    def _window(self) -> QuerySet[Any]:
+    def _after_last(self) -> QuerySet[Any]:
         rows = self.expired().order_by("pk")
-        if self.last is not None:
-            rows = rows.filter(pk__gt=self.last)
-        if self.dry_run:
-            return rows
-        features = self.connection.features
-        of = ("self",) if features.has_select_for_update_of else ()
-        skip = features.has_select_for_update_skip_locked
-        return rows.select_for_update(skip_locked=skip, of=of)
+        return rows if self.last is None else rows.filter(pk__gt=self.last)
 
-    def _batch(self, size: int) -> tuple[int, int, bool]:
-        if (
-            not self.dry_run
-            and self.fast
-            and self.integer_pk
-            and self.connection.vendor == ("postgresql")
-        ):
-            return self._delete_in_one_statement(size)
-        ids = list(self._window().values_list("pk", flat=True)[:size])
+    def _id_batch(self, size: int) -> tuple[int, int, bool]:
+        rows = self._after_last()
+        if not self.dry_run:
+            features = self.connection.features
+            of = ("self",) if features.has_select_for_update_of else ()
+            skip = features.has_select_for_update_skip_locked
+            rows = rows.select_for_update(skip_locked=skip, of=of)
+        ids = list(rows.values_list("pk", flat=True)[:size])
         if not ids:
             return 0, 0, False
         self.last = ids[-1]
@@ -117,27 +117,38 @@ class Walker:
             return len(ids), 0, len(ids) == size
         # QuerySet.delete(): Django's own fast path or Collector (signals, cascades), per batch.
         total, per_model = self.expired().filter(pk__in=ids).delete()
-        rows = per_model.get(self.policy.label, 0)
-        return rows, total - rows, len(ids) == size
+        rows_deleted = per_model.get(self.policy.label, 0)
+        return rows_deleted, total - rows_deleted, len(ids) == size
 
-    def _delete_in_one_statement(self, size: int) -> tuple[int, int, bool]:
-        # What QuerySet.delete() runs for a model without signals or cascades (a raw DELETE),
-        # with the batch chosen inside the statement: one round trip, no id list sent. The
-        # batch is an ARRAY() InitPlan, evaluated once (an IN (subquery ... LIMIT) may be
-        # rescanned by the planner and delete more than one batch).
-        window = self._window().values_list("pk")[:size]
-        window_sql, window_params = window.query.get_compiler(self.using).as_sql()
-        query = self.expired().query.clone()
+    def _range_batch(self, size: int) -> tuple[int, int, bool]:
+        # A model without signals or cascades, an integer key, PostgreSQL: QuerySet.delete()
+        # would run one raw DELETE, and so does this, over a key range of ``size`` values that
+        # starts at the next expired row. One statement, at most ``size`` rows visited, and no
+        # second scan to pick ids: within a few tens of percent of one unbatched DELETE.
+        start = Subquery(self._after_last().values("pk")[:1])
+        window = self.expired().filter(pk__gte=start, pk__lt=start + size)
+        if self.dry_run:
+            found = window.aggregate(n=Count("pk"), lo=Min("pk"), hi=Max("pk"))
+            if not found["n"]:
+                return 0, 0, False
+            self.last = found["hi"]
+            return int(found["n"]), 0, self._before_end(found["lo"], size)
+        query = window.query.clone()
         query.__class__ = DeleteQuery
         sql, params = query.get_compiler(self.using).as_sql()
         quote = self.connection.ops.quote_name
         opts = self.policy.model._meta
         assert opts.pk is not None and opts.pk.column is not None
         pk = f"{quote(opts.db_table)}.{quote(opts.pk.column)}"
-        statement = f"{sql} AND {pk} = ANY(ARRAY({window_sql})) RETURNING {pk}"
         with self.connection.cursor() as cursor:
-            cursor.execute(statement, (*params, *window_params))
+            cursor.execute(f"{sql} RETURNING {pk}", params)
             gone = [row[0] for row in cursor.fetchall()]
-        if gone:
-            self.last = max(gone)
-        return len(gone), 0, len(gone) == size
+        if not gone:
+            return 0, 0, False
+        self.last = max(gone)
+        return len(gone), 0, self._before_end(min(gone), size)
+
+    def _before_end(self, start: int, size: int) -> bool:
+        # The range [start, start + size) reached the table's last key when the run began:
+        # nothing is left to look at (rows inserted since are left for the next run).
+        return self.bounds is None or start + size - 1 < self.bounds[1]

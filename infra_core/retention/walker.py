@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import OperationalError, connections, transaction
-from django.db.models import Count, Max, Min, QuerySet, Subquery
+from django.db.models import Max, Min, QuerySet
 from django.db.models.deletion import Collector
+from django.db.models.sql.constants import ROW_COUNT
 from django.db.models.sql.subqueries import DeleteQuery
 
 from infra_core.retention import conf
@@ -94,9 +95,15 @@ class Walker:
             return
         lock_ms = int(conf.RETENTION_LOCK_TIMEOUT.value * 1000)
         statement_ms = int(conf.RETENTION_STATEMENT_TIMEOUT.value * 1000)
+        # set_config(..., true) is SET LOCAL. synchronous_commit off: a batch commit does not
+        # wait for its WAL flush; a crash can only bring back rows the next run deletes again.
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = {lock_ms}")
-            cursor.execute(f"SET LOCAL statement_timeout = {statement_ms}")
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true), "
+                "set_config('statement_timeout', %s, true), "
+                "set_config('synchronous_commit', 'off', true)",
+                [f"{lock_ms}ms", f"{statement_ms}ms"],
+            )
 
     def _after_last(self) -> QuerySet[Any]:
         rows = self.expired().order_by("pk")
@@ -112,41 +119,30 @@ class Walker:
         ids = list(rows.values_list("pk", flat=True)[:size])
         if not ids:
             return 0, 0, False
-        self.last = ids[-1]
-        if self.dry_run:
-            return len(ids), 0, len(ids) == size
-        # QuerySet.delete(): Django's own fast path or Collector (signals, cascades), per batch.
-        total, per_model = self.expired().filter(pk__in=ids).delete()
-        rows_deleted = per_model.get(self.policy.label, 0)
+        total, rows_deleted = len(ids), len(ids)
+        if not self.dry_run:
+            # QuerySet.delete(): Django's fast path or its Collector (signals, cascades).
+            total, per_model = self.expired().filter(pk__in=ids).delete()
+            rows_deleted = per_model.get(self.policy.label, 0)
+        self.last = ids[-1]  # only once the batch ran: a retried one starts over
         return rows_deleted, total - rows_deleted, len(ids) == size
 
     def _range_batch(self, size: int) -> tuple[int, int, bool]:
         # A model without signals or cascades, an integer key, PostgreSQL: QuerySet.delete()
-        # would run one raw DELETE, and so does this, over a key range of ``size`` values that
-        # starts at the next expired row. One statement, at most ``size`` rows visited, and no
-        # second scan to pick ids: within a few tens of percent of one unbatched DELETE.
-        start = Subquery(self._after_last().values("pk")[:1])
+        # would run one raw DELETE, and so does this, over the key range [start, start + size)
+        # from the next expired row: at most ``size`` rows visited, no ids sent either way.
+        start = self._after_last().values_list("pk", flat=True).first()
+        if start is None:
+            return 0, 0, False
         window = self.expired().filter(pk__gte=start, pk__lt=start + size)
         if self.dry_run:
-            found = window.aggregate(n=Count("pk"), lo=Min("pk"), hi=Max("pk"))
-            if not found["n"]:
-                return 0, 0, False
-            self.last = found["hi"]
-            return int(found["n"]), 0, self._before_end(found["lo"], size)
-        query = window.query.clone()
-        query.__class__ = DeleteQuery
-        sql, params = query.get_compiler(self.using).as_sql()
-        quote = self.connection.ops.quote_name
-        opts = self.policy.model._meta
-        assert opts.pk is not None and opts.pk.column is not None
-        pk = f"{quote(opts.db_table)}.{quote(opts.pk.column)}"
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"{sql} RETURNING {pk}", params)
-            gone = [row[0] for row in cursor.fetchall()]
-        if not gone:
-            return 0, 0, False
-        self.last = max(gone)
-        return len(gone), 0, self._before_end(min(gone), size)
+            rows = window.count()
+        else:
+            query = window.query.clone()
+            query.__class__ = DeleteQuery
+            rows = query.get_compiler(self.using).execute_sql(ROW_COUNT)
+        self.last = start + size - 1  # only once the batch ran: a retried one starts over
+        return int(rows or 0), 0, self._before_end(start, size)
 
     def _before_end(self, start: int, size: int) -> bool:
         # The range [start, start + size) reached the table's last key when the run began:

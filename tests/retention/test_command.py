@@ -74,9 +74,7 @@ def test_cleanup_verbosity_zero_prints_no_progress() -> None:
     assert err == ""
 
 
-@pytest.mark.parametrize(
-    "args", [["--batch-size", "0"], ["--sleep", "-1"], ["--max-seconds", "0"]]
-)
+@pytest.mark.parametrize("args", [["--batch-size", "0"], ["--sleep", "-1"], ["--max-seconds", "0"]])
 def test_cleanup_bad_flag_exits_two(args: list[str]) -> None:
     assert fails(*args).returncode == 2
 

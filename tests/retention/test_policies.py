@@ -36,7 +36,9 @@ def test_parse_dead_letter_default_keeps_pending_rows() -> None:
 
 
 def test_parse_user_entry_overrides_default_whatever_the_case() -> None:
-    policies, _ = parse_policies({"infra_core.healthtransition": {"older_than": "7d", "field": "at"}})
+    policies, _ = parse_policies(
+        {"infra_core.healthtransition": {"older_than": "7d", "field": "at"}}
+    )
     health = [p for p in policies if p.label == "infra_core.HealthTransition"]
     assert len(health) == 1 and health[0].older_than == timedelta(days=7)
 
@@ -67,7 +69,10 @@ def test_parse_project_model_policy_is_added() -> None:
         ({"testapp.RetentionLog": {"older_than": "soon"}}, "infra_core.E604"),
         ({"testapp.RetentionLog": {"older_than": "0d"}}, "infra_core.E604"),
         ({"testapp.RetentionLog": {"older_than": "30d", "filter": ["kind"]}}, "infra_core.E605"),
-        ({"testapp.RetentionLog": {"older_than": "30d", "filter": {"colour": 1}}}, "infra_core.E605"),
+        (
+            {"testapp.RetentionLog": {"older_than": "30d", "filter": {"colour": 1}}},
+            "infra_core.E605",
+        ),
         ({"testapp.RetentionGuarded": {"older_than": "30d"}}, "infra_core.E606"),
         ({"testapp.RetentionLog": {"older_than": "30d", "batch_size": 0}}, "infra_core.E607"),
         ({"testapp.RetentionLog": {"older_than": "30d", "database": "nope"}}, "infra_core.E607"),
@@ -94,5 +99,5 @@ def test_check_defaults_only_is_clean(settings: Any) -> None:
 
 
 def test_resolve_bad_entry_raises_the_same_problem_as_the_check() -> None:
-    with pytest.raises(ImproperlyConfigured, match="infra_core.E602"):
+    with pytest.raises(ImproperlyConfigured, match=r"infra_core\.E602"):
         resolve({"testapp.Nope": {"older_than": "1d"}})

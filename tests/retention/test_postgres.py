@@ -1,4 +1,4 @@
-"""PostgreSQL-only behaviour: the advisory lock, SKIP LOCKED and lock_timeout, with a second session."""
+"""PostgreSQL only: the advisory lock, SKIP LOCKED and lock_timeout, against a second session."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_table_locked_by_another_session_fails_on_lock_timeout(
 
 def test_batch_statements_run_under_set_local_timeouts(settings: object) -> None:
     settings.INFRA_CORE = {  # type: ignore[attr-defined]
-        "RETENTION_LOCK_TIMEOUT": 0.25, "RETENTION_STATEMENT_TIMEOUT": 7.0
+        "RETENTION_LOCK_TIMEOUT": 0.25,
+        "RETENTION_STATEMENT_TIMEOUT": 7.0,
     }
     logs(expired=1, fresh=0)
     seen: list[tuple[str, str]] = []

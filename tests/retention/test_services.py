@@ -154,7 +154,7 @@ def test_run_only_selects_policies_by_label_in_any_case() -> None:
 
 
 def test_run_only_unknown_label_raises_naming_it() -> None:
-    with pytest.raises(ValueError, match="'app.Gone'"):
+    with pytest.raises(ValueError, match=r"'app\.Gone'"):
         services.select([LOG_POLICY], ["app.Gone"])
 
 
@@ -167,5 +167,5 @@ def test_run_uses_configured_policies(policies: Callable[..., None]) -> None:
 
 def test_delete_expired_failed_policy_raises_retention_error() -> None:
     broken = Policy(RetentionLog, "created_at", timedelta(days=1), {"colour": "red"})
-    with pytest.raises(services.RetentionError, match="testapp.RetentionLog"):
+    with pytest.raises(services.RetentionError, match=r"testapp\.RetentionLog"):
         services.delete_expired(broken, now=NOW)

@@ -75,7 +75,10 @@ def start(tmp: Path, name: str, *args: str) -> tuple[subprocess.Popen[bytes], Pa
     with out.open("wb") as stdout, (tmp / f"{name}.err").open("wb") as stderr:
         proc = subprocess.Popen(
             [sys.executable, "manage.py", "infra_cleanup", "--only", LOG, "--json", *args],
-            cwd=ROOT, env=env, stdout=stdout, stderr=stderr,
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
         )
     return proc, out
 

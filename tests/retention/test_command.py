@@ -96,3 +96,18 @@ def test_cleanup_failed_policy_exits_one_and_names_it(policies: Callable[..., No
     error = fails("--only", missing, LOG)
     assert error.returncode == 1 and missing in str(error) and LOG not in str(error)
     assert not RetentionLog.objects.exists()
+
+
+def test_progress_reporter_on_a_terminal_draws_a_bar_in_place() -> None:
+    from django.core.management.base import OutputWrapper
+
+    from infra_core.management.commands.infra_cleanup import ProgressReporter
+    from infra_core.retention.services import Outcome
+
+    buffer = StringIO()
+    reporter = ProgressReporter(OutputWrapper(buffer), tty=True)
+    reporter(Outcome(LOG, rows=10, batches=1, fraction=0.5))
+    reporter(Outcome(LOG, status="done", rows=20, batches=2, fraction=1.0))
+    first, second = buffer.getvalue().split("\r")[1:]
+    assert first.startswith("[" + "#" * 15 + "." * 15 + "]") and "10 rows" in first
+    assert second.startswith("[" + "#" * 30 + "]") and second.endswith("\n")

@@ -101,3 +101,11 @@ def test_check_defaults_only_is_clean(settings: Any) -> None:
 def test_resolve_bad_entry_raises_the_same_problem_as_the_check() -> None:
     with pytest.raises(ImproperlyConfigured, match=r"infra_core\.E602"):
         resolve({"testapp.Nope": {"older_than": "1d"}})
+
+
+def test_parse_older_than_accepts_a_timedelta() -> None:
+    policies, problems = parse_policies(
+        {"testapp.RetentionLog": {"older_than": timedelta(hours=6)}}
+    )
+    log = next(p for p in policies if p.label == "testapp.RetentionLog")
+    assert not problems and log.older_than == timedelta(hours=6)

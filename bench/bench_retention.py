@@ -108,11 +108,13 @@ def work_seconds(output: str) -> float:
     raise SystemExit(f"no timing in the output: {output[-500:]}")
 
 
-def run_variant(variant: str, env: dict[str, str], url: str) -> dict[str, Any]:
+def run_variant(
+    variant: str, env: dict[str, str], url: str, batch: int | None = None
+) -> dict[str, Any]:
     table = TABLES[variant]
     if variant == "infra_cleanup":
         args = [sys.executable, "manage.py", "infra_cleanup", "--only", "testapp.RetentionLog",
-                "-v", "0", "--json"]  # fmt: skip
+                "-v", "0", "--json", *(["--batch-size", str(batch)] if batch else [])]  # fmt: skip
     else:
         args = [sys.executable, "-c", NAIVE if variant == "naive_orm" else RAW]
     inserter = Inserter(url, table)
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=300_000, help="expired rows per variant")
     parser.add_argument("--flat", default="1000000", help="sizes for the RSS figure, e.g. 5000000")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, help="infra_cleanup --batch-size")
     parser.add_argument("--variants", default=",".join(TABLES), help="subset, raw_delete included")
     args = parser.parse_args()
     chosen = [v for v in TABLES if v in args.variants.split(",") or v == "raw_delete"]
@@ -167,10 +170,10 @@ def main() -> None:
             for _ in range(args.rounds):
                 for variant in chosen:  # interleaved: each round runs every variant once
                     seed(conn, TABLES[variant], args.rows)
-                    results[variant].append(run_variant(variant, env, url))
+                    results[variant].append(run_variant(variant, env, url, args.batch_size))
             for size in [int(s) for s in args.flat.split(",") if s]:
                 seed(conn, "testapp_retentionlog", size)
-                flat[size] = run_variant("infra_cleanup", env, url)
+                flat[size] = run_variant("infra_cleanup", env, url, args.batch_size)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

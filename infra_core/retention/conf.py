@@ -16,11 +16,11 @@ RETENTION_POLICIES: Setting[Any] = Setting(
 )
 RETENTION_BATCH_SIZE: Setting[int] = Setting(
     "RETENTION_BATCH_SIZE",
-    10_000,
+    20_000,
     integer(1, 100_000),
     "Primary keys per batch (one short transaction each) for policies that set none.",
     "infra_core.E610",
-    "e.g. 10000; lower it if one batch statement comes close to a second.",
+    "e.g. 20000; lower it if one batch statement comes close to a second.",
 )
 RETENTION_SLEEP_MS: Setting[int] = Setting(
     "RETENTION_SLEEP_MS",

@@ -164,6 +164,10 @@ def test_million_expired_rows_go_fresh_stay_memory_flat_inserts_never_wait(
     watch.stop.set()
     watch.join(10)
     assert code == 0, (tmp_path / "big.err").read_text()[-2000:]
+    print(  # shown with -s or on failure: the acceptance figures
+        f"peak RSS {peak_kib / 1024:.1f} MB, longest insert {watch.longest_insert * 1000:.1f} ms,"
+        f" longest statement seen {watch.longest_statement * 1000:.0f} ms, {report(out)}"
+    )
     assert report(out)["rows"] == 1_000_000
     assert counts() == (0, 100_000 + watch.inserted)
     assert peak_kib < 150 * 1024

@@ -137,35 +137,48 @@ def run_policy(
     walker = Walker(policy, policy.cutoff(timezone.now() if now is None else now), using, dry_run)
     try:
         with policy_lock(policy.label, using, enabled=not dry_run) as held:
-            if not held:
+            if held:
+                walker.start()
+                _walk(walker, outcome, size=size, pause=pause, deadline=deadline,
+                      progress=progress, started=started)  # fmt: skip
+            else:
                 outcome.status, outcome.error = "skipped", "another run holds this policy's lock"
-                return outcome
-            walker.start()
-            while outcome.status == "running":
-                if deadline is not None and time.monotonic() >= deadline:
-                    outcome.status = "stopped"
-                    break
-                rows, cascaded, more = walker.batch(size)
-                outcome.rows += rows
-                outcome.cascaded += cascaded
-                outcome.batches += 1 if rows or cascaded else 0
-                outcome.fraction = walker.fraction(done=not more)
-                outcome.seconds = time.monotonic() - started
-                if rows and not dry_run:
-                    _count(policy.label, rows)
-                if not more:
-                    outcome.status = "done"
-                if progress is not None:
-                    progress(outcome)
-                if more and pause:
-                    time.sleep(pause)
     except Exception as exc:  # one broken policy must not stop the others
         logger.exception("retention policy %s failed", policy.label)
         outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}".strip()
-    finally:
-        outcome.seconds = time.monotonic() - started
+    outcome.seconds = time.monotonic() - started
     _finish(outcome)
     return outcome
+
+
+def _walk(
+    walker: Walker,
+    outcome: Outcome,
+    *,
+    size: int,
+    pause: float,
+    deadline: float | None,
+    progress: Progress | None,
+    started: float,
+) -> None:
+    while outcome.status == "running":
+        if deadline is not None and time.monotonic() >= deadline:
+            outcome.status = "stopped"
+            return
+        rows, cascaded, more = walker.batch(size)
+        outcome.rows += rows
+        outcome.cascaded += cascaded
+        outcome.batches += 1 if rows or cascaded else 0
+        outcome.fraction = walker.fraction(done=not more)
+        outcome.seconds = time.monotonic() - started
+        if rows and not outcome.dry_run:
+            _count(outcome.model, rows)
+        if not more:
+            outcome.status = "done"
+        if progress is not None:
+            progress(outcome)
+        if more and pause:
+            time.sleep(pause)
 
 
 def _finish(outcome: Outcome) -> None:

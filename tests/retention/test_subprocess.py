@@ -207,3 +207,14 @@ def test_two_runs_at_once_delete_every_expired_row_once_without_error(tmp_path: 
     assert sum(o["rows"] for o in outcomes) == 80_000
     assert all(o["status"] in ("done", "skipped") for o in outcomes)
     assert counts() == (0, 8_000)
+
+
+def test_dry_run_reports_exactly_what_the_real_run_then_deletes(tmp_path: Path) -> None:
+    seed(expired=30_000, fresh=3_000)
+    dry, dry_out = start(tmp_path, "dry", "--dry-run", "--batch-size", "700")
+    assert finish(dry)[0] == 0 and counts() == (30_000, 3_000)
+    real, real_out = start(tmp_path, "real", "--batch-size", "700")
+    assert finish(real)[0] == 0
+    counted, deleted = report(dry_out), report(real_out)
+    assert (counted["rows"], counted["batches"]) == (deleted["rows"], deleted["batches"])
+    assert deleted["rows"] == 30_000 and counts() == (0, 3_000)

@@ -34,4 +34,5 @@ CONCERNS: list[str] = [
     "infra_core.sentry.concern",
     "infra_core.env.concern",
     "infra_core.cache.concern",
+    "infra_core.retention.concern",
 ]

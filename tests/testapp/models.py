@@ -1,3 +1,4 @@
 from __future__ import annotations
 
 from tests.testapp.models_cache import *  # noqa: F403 - cache invalidation test models
+from tests.testapp.models_retention import *  # noqa: F403 - retention test models

@@ -31,6 +31,7 @@ class InfraCoreConfig(AppConfig):
 # of registration and of the system-check report. Adding a concern adds one line here.
 CONCERNS: list[str] = [
     "infra_core.concern",
+    "infra_core.db.concern",
 ]
 
 RECEIVERS: list[str] = [

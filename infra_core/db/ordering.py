@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Expression, F, Q, Value
 
 from infra_core.db.errors import InvalidOrderingError
 
@@ -58,13 +58,26 @@ class Ordering:
             return [row[k.column] if k.column in row else row[k.field.name] for k in self.keys]
         return [getattr(row, k.column) for k in self.keys]
 
-    def seek(self, values: Sequence[Any], *, backwards: bool, inclusive: bool = False) -> Q:
+    def seek(
+        self,
+        values: Sequence[Any],
+        *,
+        backwards: bool,
+        inclusive: bool = False,
+        row_values: bool = True,
+    ) -> Q | RowCompare:
         """Return the filter of rows strictly after ``values`` (before them when ``backwards``).
 
-        ``(a, b) > (x, y)`` spelled ``a >= x AND (a > x OR (a = x AND b > y))``: portable to
-        every backend, and the redundant leading bound lets an index on the first column serve
-        as the range condition.
+        One direction for all keys (and ``row_values``): the row comparison ``(a, b) > (x, y)``,
+        which PostgreSQL and SQLite answer as one range scan of an index on ``(a, b)``.
+        Mixed directions: ``a >= x AND (a > x OR (a = x AND b < y))``, where the redundant
+        leading bound lets an index on the first column serve as the range condition.
         """
+        directions = {k.descending for k in self.keys}
+        if row_values and len(directions) == 1:
+            after = directions == {backwards}  # ascending, moving forwards: greater
+            op = (">" if after else "<") + ("=" if inclusive else "")
+            return RowCompare(self.keys, op, values)
         terms: list[Q] = []
         equal = Q()
         for key, value in zip(self.keys, values, strict=True):
@@ -79,6 +92,36 @@ class Ordering:
         first = self.keys[0]
         lead = "gte" if (first.descending == backwards) else "lte"
         return Q(**{f"{first.column}__{lead}": values[0]}) & predicate
+
+
+class RowCompare(Expression):
+    """``(col1, col2, ...) <op> (%s, %s, ...)``: a boolean expression for ``filter()``."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, keys: Sequence[Key], op: str, values: Sequence[Any]) -> None:
+        super().__init__()
+        self.op = op
+        self.columns: list[Any] = [F(k.column) for k in keys]
+        self.values: list[Any] = [
+            Value(v, output_field=k.field) for k, v in zip(keys, values, strict=True)
+        ]
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.columns, *self.values]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        half = len(exprs) // 2
+        self.columns, self.values = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        lhs = [compiler.compile(e) for e in self.columns]
+        rhs = [compiler.compile(e) for e in self.values]
+        left = ", ".join(sql for sql, _ in lhs)
+        right = ", ".join(sql for sql, _ in rhs)
+        params = [p for _, ps in (*lhs, *rhs) for p in ps]
+        return f"({left}) {self.op} ({right})", params
 
 
 def parse_ordering(model: type[models.Model], order_by: str | Sequence[str]) -> Ordering:

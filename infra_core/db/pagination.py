@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connections, models
 
 from infra_core.db import cursors
 from infra_core.db.conf import PAGE_MAX_SIZE
@@ -119,8 +119,10 @@ def _forwards(
     model = queryset.model
     qs = queryset.order_by(*ordering.order_by())
     if position is not None:
-        qs = qs.filter(ordering.seek(position.values, backwards=False,
-                                     inclusive=position.inclusive))  # fmt: skip
+        seek = ordering.seek(
+            position.values, backwards=False, inclusive=position.inclusive, row_values=_rows(qs)
+        )
+        qs = qs.filter(seek)
     rows = list(qs[: size + 1])
     has_next = len(rows) > size
     items = rows[:size]
@@ -145,9 +147,11 @@ def _backwards(
     size: int,
 ) -> CursorPage[T]:
     model = queryset.model
-    qs = queryset.order_by(*ordering.order_by(reverse=True)).filter(
-        ordering.seek(position.values, backwards=True, inclusive=position.inclusive)
+    qs = queryset.order_by(*ordering.order_by(reverse=True))
+    seek = ordering.seek(
+        position.values, backwards=True, inclusive=position.inclusive, row_values=_rows(qs)
     )
+    qs = qs.filter(seek)
     rows = list(qs[: size + 1])
     has_prev = len(rows) > size
     items = rows[:size][::-1]
@@ -180,6 +184,11 @@ def paginate_page(
     total = queryset.count() if count else None
     pages = max(1, math.ceil(total / size)) if total is not None else None
     return Page(rows[:size], number, size, total, pages, len(rows) > size, number > 1)
+
+
+def _rows(queryset: models.QuerySet[Any, Any]) -> bool:
+    # Row-value comparisons: PostgreSQL, SQLite >= 3.15, MySQL; not Oracle.
+    return connections[queryset.db].vendor in ("postgresql", "sqlite", "mysql")
 
 
 def _pk_name(model: type[models.Model]) -> str:

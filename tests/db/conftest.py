@@ -45,7 +45,7 @@ def insert_rows(count: int, *, buckets: int, start: int = 0) -> None:
                 f"WITH RECURSIVE s(i) AS (SELECT %s UNION ALL SELECT i + 1 FROM s WHERE i < %s) "
                 f"INSERT INTO {table} (bucket, label, created, data) "
                 "SELECT i %% %s, 'r' || i, "
-                "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '+' || (i / 7) || ' seconds'), '{}' "
+                "strftime('%%Y-%%m-%%d %%H:%%M:%%S', %s, '+' || (i / 7) || ' seconds'), '{}' "
                 "FROM s",
                 [start, start + count - 1, buckets, EPOCH.strftime("%Y-%m-%d %H:%M:%S")],
             )

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.db.conftest import insert_rows
-from tests.testapp.models_db import Row
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +28,9 @@ def real_cursors(client: Client) -> list[str]:
     insert_rows(60, buckets=4)
     found: list[str] = []
     for ordering in ORDERINGS:
-        body = client.get("/db/rows/", {"order_by": ",".join(ordering), "limit": "7"}).json()
-        following = client.get(
-            "/db/rows/", {"order_by": ",".join(ordering), "limit": "7", "after": body["next_cursor"]}
-        ).json()
+        params = {"order_by": ",".join(ordering), "limit": "7"}
+        body = client.get("/db/rows/", params).json()
+        following = client.get("/db/rows/", {**params, "after": body["next_cursor"]}).json()
         found += [body["next_cursor"], following["prev_cursor"]]
     return found
 

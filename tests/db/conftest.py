@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+# The real-worker fixtures (the audit worker test uses them).
+from tests.tasks.conftest import purge_queue, start_worker  # noqa: F401
+
 ERROR_MIDDLEWARE = "infra_core.middleware.ErrorMiddleware"
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 

@@ -115,12 +115,12 @@ class RowCompare(Expression):
         half = len(exprs) // 2
         self.columns, self.values = list(exprs[:half]), list(exprs[half:])
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs = [compiler.compile(e) for e in self.columns]
         rhs = [compiler.compile(e) for e in self.values]
         left = ", ".join(sql for sql, _ in lhs)
         right = ", ".join(sql for sql, _ in rhs)
-        params = [p for _, ps in (*lhs, *rhs) for p in ps]
+        params = tuple(p for _, ps in (*lhs, *rhs) for p in ps)
         return f"({left}) {self.op} ({right})", params
 
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["request_id", "metrics", "ratelimit", "health", "tasks"]
+SCRIPTS = ["request_id", "metrics", "ratelimit", "health", "tasks", "db"]
 
 
 def main(argv: list[str]) -> int:

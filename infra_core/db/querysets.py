@@ -97,7 +97,9 @@ class BaseQuerySet(models.QuerySet[M]):
             return expected_version + 1
         current = self.filter(pk=pk).values_list("version", flat=True).first()
         if current is None:
-            raise NotFoundError(details={"resource": self.model._meta.model_name, "id": str(pk)})
+            raise NotFoundError(
+                details={"resource": self.model._meta.model_name, "id": str(pk)[:100]}
+            )
         raise VersionConflictError(current_version=current, expected_version=expected_version)
 
     def outdated(self) -> Self:

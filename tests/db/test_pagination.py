@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -185,37 +187,34 @@ def test_cursor_given_for_the_other_direction_raises_invalid_cursor() -> None:
         Row.objects.paginate_cursor(order_by="bucket", before=_cursor())
 
 
+def _signed_at(payload: dict[str, Any], timestamp: int) -> str:
+    """Return a cursor token for ``payload`` as if signed at ``timestamp`` (no clock patching)."""
+    signer = signing.TimestampSigner(salt="infra_core.db.cursor:testapp.row:bucket,id")
+    data = signing.b64_encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+    stamped = f"{data}{signer.sep}{signing.b62_encode(timestamp)}"
+    return str(signing.Signer.sign(signer, stamped))
+
+
+def test_cursor_signed_recently_is_accepted(settings: Any) -> None:
+    insert_rows(4, buckets=1)
+    settings.INFRA_CORE = {"DB_CURSOR_MAX_AGE": 60}
+    token = _signed_at({"d": "a", "v": [0, 1]}, int(time.time()) - 10)
+    assert len(Row.objects.paginate_cursor(order_by="bucket", after=token).items) == 3
+
+
 def test_cursor_older_than_max_age_raises_invalid_cursor(settings: Any) -> None:
     insert_rows(4, buckets=1)
-    ordering_salt = "infra_core.db.cursor:testapp.row:bucket,id"
-    old = signing.TimestampSigner(salt=ordering_salt).sign_object({"d": "a", "v": [0, 1]})
     settings.INFRA_CORE = {"DB_CURSOR_MAX_AGE": 60}
-    assert Row.objects.paginate_cursor(order_by="bucket", after=old).items  # fresh: accepted
+    token = _signed_at({"d": "a", "v": [0, 1]}, int(time.time()) - 120)
     with pytest.raises(InvalidCursorError, match="expired"):
-        signer_time = datetime.datetime.now().timestamp() + 120
-        _at(signer_time, lambda: Row.objects.paginate_cursor(order_by="bucket", after=old))
+        Row.objects.paginate_cursor(order_by="bucket", after=token)
 
 
-def _at(timestamp: float, call: Callable[[], Any]) -> Any:
-    # TimestampSigner reads time.time(); run the call as if later, without patching the clock
-    # of anything but the signer's module.
-    import time as real_time
-
-    from django.core import signing as signing_module
-
-    class Later:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real_time, name)
-
-        def time(self) -> float:
-            return timestamp
-
-    saved = signing_module.time
-    signing_module.time = Later()  # type: ignore[assignment]
-    try:
-        return call()
-    finally:
-        signing_module.time = saved
+def test_cursor_max_age_none_never_expires(settings: Any) -> None:
+    insert_rows(4, buckets=1)
+    settings.INFRA_CORE = {"DB_CURSOR_MAX_AGE": None}
+    token = _signed_at({"d": "a", "v": [0, 1]}, int(time.time()) - 10 * 365 * 86400)
+    assert Row.objects.paginate_cursor(order_by="bucket", after=token).items
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a:b:c", "é" * 10, "x" * 5000])

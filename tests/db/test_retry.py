@@ -72,11 +72,14 @@ def test_inside_django_testcase_atomic_runs_as_a_savepoint() -> None:
         return Account.objects.create(name="tc")
 
     assert open_account().pk is not None
-    assert work_name(open_account) == "open_account"
 
 
-def work_name(func: Any) -> str:
-    return str(func.__name__)
+def test_decorator_keeps_the_function_name_and_doc() -> None:
+    @atomic_with_retry(attempts=2)
+    def open_account() -> None:
+        """Open one."""
+
+    assert (open_account.__name__, open_account.__doc__) == ("open_account", "Open one.")
 
 
 @pytest.mark.django_db(transaction=True)

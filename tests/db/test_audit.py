@@ -63,3 +63,16 @@ def test_command_actor_option_overrides_the_default() -> None:
 def test_command_actor_does_not_leak_after_the_run() -> None:
     _run("a", actor="ops:jane")
     assert context.get_user_id() is None
+
+
+def test_actor_command_without_declared_actor_records_its_command_name() -> None:
+    from infra_core.db.commands import ActorCommand
+
+    class Command(ActorCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            self.stdout.write(Article.objects.create(title="x").created_by)
+
+    Command.__module__ = "myproject.management.commands.backfill"
+    out = io.StringIO()
+    call_command(Command(stdout=out))
+    assert out.getvalue().strip() == "cmd:backfill"

@@ -76,3 +76,16 @@ def test_drf_stale_if_match_is_412_envelope(client: Client) -> None:
                           content_type="application/json", headers={"If-Match": '"9"'})  # fmt: skip
     assert response.status_code == 412
     assert response.json()["error"]["details"] == {"current_etag": '"1"'}
+
+
+def test_keyset_pagination_client_page_size_is_capped(client: Client, settings: Any) -> None:
+    settings.INFRA_CORE = {"DB_PAGE_MAX_SIZE": 3}
+    insert_rows(10, buckets=1)
+    body = client.get("/db/drf/limited-rows/", {"limit": "50"}).json()
+    assert len(body["results"]) == 3
+
+
+def test_keyset_pagination_bad_client_page_size_is_400_naming_it(client: Client) -> None:
+    response = client.get("/db/drf/limited-rows/", {"limit": "-1"})
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["parameter"] == "limit"

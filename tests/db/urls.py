@@ -15,5 +15,6 @@ urlpatterns = [
     path("db/articles/<int:pk>/if-match/", views_db.article_if_match, name="db-article-if-match"),
     path("db/articles/<int:pk>/delete/", views_db.article_checked_delete, name="db-article-delete"),
     path("db/drf/rows/", views_db.DrfRows.as_view(), name="db-drf-rows"),
+    path("db/drf/limited-rows/", views_db.DrfLimitedRows.as_view(), name="db-drf-limited-rows"),
     path("db/drf/articles/<int:pk>/", views_db.DrfArticle.as_view(), name="db-drf-article"),
 ]

@@ -110,6 +110,15 @@ class DrfRows(ListAPIView[Row]):
     permission_classes: list[type] = []
 
 
+class LimitedPages(KeysetPagination):
+    ordering = ("bucket",)
+    page_size_query_param = "limit"
+
+
+class DrfLimitedRows(DrfRows):
+    pagination_class = LimitedPages
+
+
 class DrfArticle(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
         VersionConflictError,
     )
     from infra_core.db.mixins import (
+        AliveManager,
         AuditedModel,
         SchemaVersionedModel,
+        SoftDeleteManager,
         SoftDeleteModel,
         SoftDeleteQuerySet,
         TimestampedModel,
@@ -40,6 +42,8 @@ _LOCATIONS = {
     "VersionedModel": "infra_core.db.mixins",
     "SoftDeleteModel": "infra_core.db.mixins",
     "SoftDeleteQuerySet": "infra_core.db.mixins",
+    "AliveManager": "infra_core.db.mixins",
+    "SoftDeleteManager": "infra_core.db.mixins",
     "SchemaVersionedModel": "infra_core.db.mixins",
     "CursorPage": "infra_core.db.pagination",
     "Page": "infra_core.db.pagination",
@@ -58,6 +62,7 @@ _LOCATIONS = {
 }
 
 __all__ = [
+    "AliveManager",
     "AuditedModel",
     "BaseManager",
     "BaseQuerySet",
@@ -68,6 +73,7 @@ __all__ = [
     "NestedRetryError",
     "Page",
     "SchemaVersionedModel",
+    "SoftDeleteManager",
     "SoftDeleteModel",
     "SoftDeleteQuerySet",
     "TimestampedModel",

@@ -166,8 +166,8 @@ class SoftDeleteModel(models.Model):
 
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
-    objects = AliveManager()
-    all_objects = SoftDeleteManager()
+    objects: AliveManager = AliveManager()
+    all_objects: SoftDeleteManager = SoftDeleteManager()
 
     class Meta:
         abstract = True

@@ -152,17 +152,23 @@ def parse_ordering(model: type[models.Model], order_by: str | Sequence[str]) -> 
 
 def _key(model: type[models.Model], term: Any) -> Key:
     if not isinstance(term, str) or not term.strip("-"):
-        raise InvalidOrderingError("order_by", f"{term!r} is not a field name")
+        raise InvalidOrderingError("order_by", f"{_shown(term)} is not a field name")
     descending = term.startswith("-")
     name = term[1:] if descending else term
     if "__" in name:
-        raise InvalidOrderingError("order_by", f"{name!r} spans a relation")
+        raise InvalidOrderingError("order_by", f"{_shown(name)} spans a relation")
     field = _field(model, name)
     if field.null:
         raise InvalidOrderingError("order_by", f"{name!r} is nullable")
     if isinstance(field, _UNORDERABLE):
         raise InvalidOrderingError("order_by", f"{name!r} cannot be ordered by")
     return Key(field, descending)
+
+
+def _shown(value: Any) -> str:
+    # Client input goes back in the error message: bounded, and repr() escapes control bytes.
+    text = repr(value if isinstance(value, str) else type(value).__name__)
+    return text if len(text) <= 42 else f"{text[:40]}...'"
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -176,7 +182,7 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     except FieldDoesNotExist:
         found = next((f for f in model._meta.concrete_fields if f.attname == name), None)
         if found is None:
-            raise InvalidOrderingError("order_by", f"{name!r} is not a field") from None
+            raise InvalidOrderingError("order_by", f"{_shown(name)} is not a field") from None
     field = found
     if not isinstance(field, models.Field) or not field.concrete or field.many_to_many:
         raise InvalidOrderingError("order_by", f"{name!r} is not a column")

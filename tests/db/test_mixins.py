@@ -203,3 +203,10 @@ def test_timestamps_are_aware_datetimes() -> None:
     article = Article.objects.create(title="a")
     assert article.created_at.tzinfo is not None
     assert isinstance(article.created_at, datetime.datetime)
+
+
+def test_soft_delete_with_own_queryset_keeps_hiding_and_its_methods() -> None:
+    Label.objects.create(name="red1")
+    Label.objects.create(name="red2").delete()
+    assert [label.name for label in Label.objects.named("red")] == ["red1"]
+    assert Label.all_objects.named("red").count() == 2

@@ -286,3 +286,9 @@ def test_paginate_page_bad_page_renders_400_naming_page(client: Client, page: An
     response = client.get("/db/row-pages/", {"page": page})
     assert response.status_code == 400
     assert response.json()["error"]["details"]["parameter"] == "page"
+
+
+def test_ordering_error_echoes_a_long_client_name_bounded() -> None:
+    with pytest.raises(InvalidOrderingError) as caught:
+        Row.objects.paginate_cursor(order_by=("x" * 5000 + "\n",))
+    assert len(caught.value.message) < 120 and "\n" not in caught.value.message

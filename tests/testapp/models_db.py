@@ -6,11 +6,14 @@ from django.db import models
 from django.db.models import Q
 
 from infra_core.db import (
+    AliveManager,
     AuditedModel,
     BaseManager,
     BaseQuerySet,
     SchemaVersionedModel,
+    SoftDeleteManager,
     SoftDeleteModel,
+    SoftDeleteQuerySet,
     TimestampedModel,
     VersionedModel,
 )
@@ -82,10 +85,24 @@ class Tag(SoftDeleteModel, VersionedModel, TimestampedModel, AuditedModel):
         return self.name
 
 
+class LabelQuerySet(SoftDeleteQuerySet):
+    """A project's own queryset on a soft-delete model."""
+
+    def named(self, prefix: str) -> LabelQuerySet:
+        return self.filter(name__startswith=prefix)
+
+
+LiveLabels = AliveManager.from_queryset(LabelQuerySet)
+AllLabels = SoftDeleteManager.from_queryset(LabelQuerySet)
+
+
 class Label(SoftDeleteModel):
     """Soft delete with a unique constraint on live rows only: a name can be reused."""
 
     name = models.CharField(max_length=40)
+
+    objects = LiveLabels()
+    all_objects = AllLabels()
 
     class Meta:
         app_label = "testapp"

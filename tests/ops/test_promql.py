@@ -24,7 +24,7 @@ def test_promql_usage_bare_metric_with_comparison_is_found() -> None:
 
 def test_promql_usage_grouping_labels_are_not_metrics() -> None:
     used = usage(
-        "histogram_quantile(0.99, sum by (job, route, le) (rate(x_seconds_bucket[$__rate_interval])))"
+        "histogram_quantile(0.99, sum by (job, route, le) (rate(x_seconds_bucket[$__range])))"
     )
     assert used.metrics == {"x_seconds_bucket"}
     assert used.grouping == {"job", "route", "le"}

@@ -1,4 +1,4 @@
-"""The shipped alerting rules pass ``promtool check rules`` and their own ``promtool test rules``."""
+"""The shipped alerting rules pass ``promtool check rules`` and ``promtool test rules``."""
 
 from __future__ import annotations
 

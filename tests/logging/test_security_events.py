@@ -163,10 +163,13 @@ def test_dlq_permitted_action_logs_no_event(
 
 
 # --- bad Host -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("error_middleware", [False, True])
 def test_disallowed_host_logs_one_short_event_without_traceback(
-    settings: Any, json_logs: Any
+    settings: Any, json_logs: Any, error_middleware: bool
 ) -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
+    if error_middleware:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.ErrorMiddleware"]
     before = count("disallowed_host")
     response = Client(REMOTE_ADDR="192.0.2.10").get(
         "/ping/", headers={"Host": "evil.example", "X-Request-ID": RID}

@@ -27,8 +27,6 @@ KNOWN_EVENTS = frozenset(
     }
 )
 OTHER = "other"
-#: Paths are client input: a log line carries at most this many characters of one.
-MAX_PATH = 200
 
 
 def event_label(event: str) -> str:
@@ -49,7 +47,10 @@ def log_security_event(
         if request is not None:
             extra.setdefault("client_ip", client_ip(request))
             extra.setdefault("method", request.method)
-            extra.setdefault("path", request.path[:MAX_PATH])
+            # The route, never the raw path: paths carry ids and tokens (password reset links).
+            match = getattr(request, "resolver_match", None)
+            if match is not None and (match.view_name or match.route):
+                extra.setdefault("route", match.view_name or match.route)
         request_id = context.get_request_id()
         if request_id is not None:
             extra.setdefault("request_id", request_id)

@@ -84,10 +84,10 @@ def test_csrf_failure_logs_one_event_with_reason(settings: Any, json_logs: Any) 
     response = client.post("/admin/login/", {"username": "x"}, headers={"X-Request-ID": RID})
     assert response.status_code == 403
     [line] = events(json_logs, "csrf_failed")
-    assert (line["client_ip"], line["request_id"], line["path"]) == (
+    assert (line["client_ip"], line["request_id"], line["route"]) == (
         "198.51.100.4",
         RID,
-        "/admin/login/",
+        "admin:login",
     )
     assert "CSRF cookie not set" in line["reason"]
     assert count("csrf_failed") == before + 1

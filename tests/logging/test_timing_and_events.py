@@ -113,16 +113,21 @@ def test_measure_async_with_times_the_block(json_logs) -> None:
 
 def test_measure_async_decorator_concurrent_tasks_time_independently(json_logs) -> None:
     @measure("async.many")
-    async def work(delay: float) -> None:
+    async def work(delay: float) -> float:
         await asyncio.sleep(delay)
+        return delay
 
     async def main() -> None:
-        await asyncio.gather(work(0.01), work(0.06), work(0.01), work(0.06))
+        # The long calls start first; a timer shared between calls would time them from the
+        # later start of the short ones and log less than their sleep.
+        long_calls = [asyncio.create_task(work(0.06)) for _ in range(2)]
+        await asyncio.sleep(0.03)
+        await asyncio.gather(work(0.01), work(0.01), *long_calls)
 
     asyncio.run(main())
     durations = sorted(r["duration_ms"] for r in json_logs.by_logger("infra_core.timing"))
     assert len(durations) == 4
-    assert 10 <= durations[0] < 55 and durations[-1] >= 60
+    assert durations[0] >= 10 and durations[2] >= 60
 
 
 def test_measure_async_exception_is_logged_as_failed_and_propagates(json_logs) -> None:

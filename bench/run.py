@@ -12,7 +12,17 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["request_id", "metrics", "ratelimit", "health", "tasks", "env"]
+SCRIPTS = [
+    "request_id",
+    "metrics",
+    "ratelimit",
+    "health",
+    "tasks",
+    "env",
+    "cache",
+    "retention",
+    "db",
+]
 
 
 def main(argv: list[str]) -> int:

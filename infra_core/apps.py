@@ -33,4 +33,7 @@ CONCERNS: list[str] = [
     "infra_core.ratelimit.concern",
     "infra_core.sentry.concern",
     "infra_core.env.concern",
+    "infra_core.cache.concern",
+    "infra_core.retention.concern",
+    "infra_core.db.concern",
 ]

@@ -5,7 +5,9 @@ The message completes "INFRA_CORE['KEY'] = <value> ...", e.g. "is not a bool".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from infra_core.conf import SettingError
@@ -148,3 +150,19 @@ def cache_alias(value: Any) -> str:
     if not isinstance(value, str) or value not in settings.CACHES:
         raise SettingError("is not a cache alias in CACHES")
     return value
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
+
+
+def duration(value: Any) -> timedelta:
+    """A positive duration: "<number><s|m|h|d|w>" (e.g. "90s", "30d") or a timedelta."""
+    if isinstance(value, timedelta):
+        parsed = value
+    elif isinstance(value, str) and (match := _DURATION_RE.match(value.strip())):
+        parsed = timedelta(seconds=int(match[1]) * _DURATION_UNITS[match[2]])
+    else:
+        raise SettingError('is not a duration (use "<number><s|m|h|d|w>", e.g. "30d")')
+    if parsed <= timedelta(0):
+        raise SettingError("is not a positive duration")
+    return parsed

@@ -97,6 +97,22 @@ class ConflictError(AppError):
     default_message = "The request conflicts with the current state of the resource."
 
 
+class PreconditionFailedError(AppError):
+    """A conditional request's precondition (``If-Match``) does not hold: 412."""
+
+    default_status = 412
+    default_code = "precondition_failed"
+    default_message = "The resource has changed since you last read it."
+
+
+class PreconditionRequiredError(AppError):
+    """The request must be conditional (send ``If-Match``) and is not: 428."""
+
+    default_status = 428
+    default_code = "precondition_required"
+    default_message = "This request must be conditional: send an If-Match header."
+
+
 class RateLimitedError(AppError):
     default_status = 429
     default_code = "rate_limited"

@@ -59,6 +59,13 @@ BREAKER_TRANSITIONS = Counter(
     ["name", "state"],
 )
 
+# --- cache ------------------------------------------------------------------------------------
+CACHE_REQUESTS = Counter(
+    "infra_core_cache_requests_total",
+    "Cache-aside lookups by cache name and result (hit, local_hit, miss, stale, error).",
+    ["name", "result"],
+)
+
 # --- health -----------------------------------------------------------------------------------
 HEALTH_STATUS = Gauge(
     "infra_core_health_check_up",

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.utils import timezone
 
 from infra_core.ratelimit.conf import (
     RATELIMIT_CACHE,
@@ -78,6 +77,8 @@ def status() -> dict[str, Any]:
 def purge_violations(older_than: timedelta, *, now: datetime | None = None) -> int:
     """Delete RateLimitViolation rows whose last block is older than ``older_than``."""
     from infra_core.ratelimit.models import RateLimitViolation
+    from infra_core.retention.policies import Policy
+    from infra_core.retention.services import delete_expired
 
-    cutoff = (timezone.now() if now is None else now) - older_than
-    return RateLimitViolation.objects.older_than(cutoff).delete_in_batches()
+    policy = Policy(RateLimitViolation, "last_at", older_than)
+    return delete_expired(policy, now=now).rows

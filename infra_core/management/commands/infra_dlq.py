@@ -19,6 +19,8 @@ from infra_core.management.base import (
     InfraCommand,
     parse_duration,
 )
+from infra_core.retention.policies import Policy
+from infra_core.retention.services import RetentionError, delete_expired
 from infra_core.tasks import operations, runs
 from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet
@@ -265,17 +267,26 @@ class Command(InfraCommand):
             )
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be 1 or more.", returncode=EXIT_USAGE)
-        cutoff = timezone.now() - parse_duration("--older-than", options["older_than"])
-        rows = self._rows().older_than(cutoff)
+        older_than = parse_duration("--older-than", options["older_than"])
         if status not in (None, "all"):
-            rows = rows.with_status(status)
+            lookups: dict[str, Any] = {"status": status}
         elif status is None and not include_pending:
-            rows = rows.closed()
+            lookups = {"status__in": [s for s in STATUSES if s != PENDING]}
+        else:
+            lookups = {}
+        policy = Policy(
+            DeadLetter, "last_failed_at", older_than, lookups, database=DLQ_DATABASE.value
+        )
+        try:
+            outcome = delete_expired(
+                policy, batch_size=options["batch_size"], dry_run=options["dry_run"], sleep_ms=0
+            )
+        except RetentionError as exc:
+            raise CommandError(str(exc), returncode=EXIT_REFUSED) from exc
         if options["dry_run"]:
-            self.stdout.write(f"would delete {rows.count()} dead letter(s).")
+            self.stdout.write(f"would delete {outcome.rows} dead letter(s).")
             return
-        deleted = rows.delete_in_batches(options["batch_size"])
-        self.stdout.write(f"deleted {deleted} dead letter(s).")
+        self.stdout.write(f"deleted {outcome.rows} dead letter(s).")
 
     def _sweep(self, options: dict[str, Any]) -> None:
         age = options["older_than"]

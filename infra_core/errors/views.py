@@ -43,11 +43,14 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
     """Answer a CSRF failure as a 403 ``csrf_failed`` (Django's page for browsers)."""
+    from infra_core.logging.security import log_security_event
+
+    # ``reason`` is one of Django's fixed REASON_* strings, never client input.
+    log_security_event("csrf_failed", request=request, reason=reason)
     if wants_html(request):
         from django.views.csrf import csrf_failure as django_csrf_failure
 
         return django_csrf_failure(request, reason)
-    # ``reason`` is one of Django's fixed REASON_* strings, never client input.
     spec = ErrorSpec(403, "csrf_failed", "CSRF verification failed.", {"reason": reason})
     return render_spec(request, spec)
 

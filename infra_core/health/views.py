@@ -21,6 +21,7 @@ from infra_core.health.conf import HEALTH_ALLOW_STAFF, HEALTH_STATUS_CODES, HEAL
 from infra_core.health.drain import is_draining
 from infra_core.health.reports import detail, get_report
 from infra_core.health.runner import Report
+from infra_core.logging.security import log_security_event
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +39,10 @@ def is_authorized(request: HttpRequest) -> bool:
     token = HEALTH_TOKEN.value
     given = bearer_token(request)
     if token and given is not None:
-        return token_matches(given, token)
+        if token_matches(given, token):
+            return True
+        log_security_event("health_detail_denied", request=request)
+        return False
     # Only a request carrying a session cookie can be staff; others never touch the session store.
     if HEALTH_ALLOW_STAFF.value and settings.SESSION_COOKIE_NAME in request.COOKIES:
         user = getattr(request, "user", None)

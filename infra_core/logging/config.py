@@ -27,6 +27,7 @@ def logging_config(
                 "()": "infra_core.logging.filters.RedactFilter",
                 "extra_keys": list(redact_keys or []),
             },
+            "infra_disallowed_host": {"()": "infra_core.logging.filters.DisallowedHostFilter"},
         },
         "formatters": {
             "infra_json": {"()": "infra_core.logging.formatters.JsonFormatter"},
@@ -45,6 +46,11 @@ def logging_config(
             # Django's own request logger repeats what the access log says, with tracebacks for
             # 4xx; keep its errors, drop its warnings.
             "django.request": {"level": "ERROR", "propagate": True},
+            # A bad Host header is a client's doing: one short security event, no traceback.
+            "django.security.DisallowedHost": {
+                "filters": ["infra_disallowed_host"],
+                "propagate": True,
+            },
             "django.server": {"level": "WARNING" if access_log else "INFO", "propagate": True},
             "infra_core.access": {
                 "level": "INFO" if access_log else "WARNING",

@@ -147,3 +147,20 @@ class RedactFilter(logging.Filter):
                 fields[key] = REDACTED
             elif isinstance(value, dict | list | tuple | str):
                 fields[key] = redact(value, extra)
+
+
+#: The Host header is client input: a log line carries at most this many characters of it.
+MAX_HOST = 100
+
+
+class DisallowedHostFilter(logging.Filter):
+    """Replace Django's DisallowedHost ERROR and traceback with one short security event."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from infra_core.logging.security import log_security_event
+
+        request = getattr(record, "request", None)
+        meta = getattr(request, "META", {})
+        host = str(meta.get("HTTP_HOST") or meta.get("SERVER_NAME") or "")[:MAX_HOST]
+        log_security_event("disallowed_host", request=request, host=host)
+        return False  # the event above says it all; a bad Host is not a server error

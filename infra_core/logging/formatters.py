@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _PJLJsonFormatter
@@ -30,6 +32,13 @@ class JsonFormatter(_PJLJsonFormatter):
         kwargs.setdefault("json_ensure_ascii", False)
         kwargs.setdefault("timestamp", False)
         super().__init__(*args, **kwargs)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """Return the record's time as RFC 3339 in UTC (``+00:00``), whatever TIME_ZONE says."""
+        if datefmt:
+            return time.strftime(datefmt, time.gmtime(record.created))
+        stamp = datetime.fromtimestamp(record.created, UTC)
+        return stamp.isoformat(timespec="milliseconds")
 
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]

@@ -21,7 +21,7 @@ OUTCOMES = frozenset({"ok", "error", "timeout"})
 MAX_NAMES = 200
 OVERFLOW = "other"
 
-_seen: dict[str, set[str]] = {"service": set(), "event": set()}
+_seen: dict[str, set[str]] = {"service": set(), "event": set(), "query": set(), "job": set()}
 _lock = threading.Lock()
 
 
@@ -32,6 +32,11 @@ def _label(kind: str, name: str) -> str:
             'digits, "_", "." or "-", starting with a letter (e.g. "stripe" or "signup").'
         )
     return _bounded(kind, name)
+
+
+def name_label(kind: str, name: str) -> str:
+    """Return ``name`` as a bounded label value of ``kind`` (``query``, ``job``...) or raise."""
+    return _label(kind, name)
 
 
 def event_label(name: str) -> str:

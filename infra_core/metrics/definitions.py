@@ -126,6 +126,20 @@ EVENTS_DELIVERED = Counter(
     ["event", "outcome"],
 )
 
+# --- timers (infra_core.logging.measure_query / measure_job) -----------------------------------
+QUERY_DURATION = Histogram(
+    "infra_core_db_query_duration_seconds",
+    "Duration of database queries timed with measure_query(name), by query name.",
+    ["query"],
+    buckets=LATENCY_BUCKETS,
+)
+JOB_DURATION = Histogram(
+    "infra_core_job_duration_seconds",
+    "Duration of jobs timed with measure_job(name), by job name and outcome (ok, error).",
+    ["job", "outcome"],
+    buckets=(0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0),
+)
+
 # --- observers --------------------------------------------------------------------------------
 OBSERVER_ERRORS = Counter(
     "infra_core_observer_errors_total",

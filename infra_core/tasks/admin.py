@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from infra_core.admin_base import ReadOnlyRecordsMixin
+from infra_core.logging.security import log_security_event
 from infra_core.tasks import operations
 from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, DeadLetterQuerySet, TaskRun
@@ -163,6 +164,15 @@ class DeadLetterAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _DeadLetterBase):
         context = {**(extra_context or {}), "can_replay": self.has_replay_permission(request)}
         return super().change_view(request, object_id, form_url, context)
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Django ignores a POSTed action the user may not run; a forged one is still an attempt.
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action in self.actions and action not in self.get_actions(request):
+            _denied(request, str(action))
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self) -> list[URLPattern]:
         replay_view = self.admin_site.admin_view(require_POST(self.replay_view))
         name = f"{self.opts.app_label}_{self.opts.model_name}_replay"
@@ -171,6 +181,7 @@ class DeadLetterAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _DeadLetterBase):
     def replay_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Replay one dead letter from its detail page (POST, CSRF-protected by admin_view)."""
         if not self.has_replay_permission(request):
+            _denied(request, operations.REPLAY)
             raise PermissionDenied
         row = get_object_or_404(self.get_queryset(request), pk=pk)
         self._run(request, [row.pk], "Replayed", operations.REPLAY)
@@ -235,6 +246,12 @@ class DeadLetterAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _DeadLetterBase):
         if refused:
             msg = f"Refused {len(refused)} dead letter(s): {', '.join(refused)}."
             self.message_user(request, msg, messages.WARNING)
+
+
+def _denied(request: HttpRequest, action: str) -> None:
+    log_security_event(
+        "dlq_action_denied", request=request, action=action, actor=request.user.get_username()
+    )
 
 
 def _pks(queryset: QuerySet[DeadLetter]) -> list[int]:

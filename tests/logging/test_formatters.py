@@ -78,3 +78,17 @@ def test_json_formatter_output_is_one_line(json_logs) -> None:
     lines = [ln for ln in json_logs.text.splitlines() if '"tests.formatters"' in ln]
     assert len(lines) == 1
     assert json.loads(lines[0])["message"] == "multi\nline\nmessage"
+
+
+def test_json_formatter_timestamp_is_rfc3339_utc_whatever_time_zone(settings, json_logs) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    settings.TIME_ZONE = "America/Chicago"  # Django sets TZ and calls time.tzset()
+    before = datetime.now(UTC)
+    log.info("stamped")
+    after = datetime.now(UTC)
+    stamp = json_logs.by_logger("tests.formatters")[-1]["asctime"]
+    assert stamp.endswith("+00:00")
+    parsed = datetime.fromisoformat(stamp)
+    assert parsed.utcoffset() == timedelta(0)
+    assert before - timedelta(milliseconds=1) <= parsed <= after

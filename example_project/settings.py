@@ -158,6 +158,8 @@ INFRA_CORE: dict[str, object] = {
     "RATELIMIT_RATES": {
         "api": {"free": "60/m", "pro": "600/m", "enterprise": None},
         "demo": env.EXAMPLE_DEMO_RATE,
+        # POST /demo/task/ per client IP: enqueueing is not free, and it can fill the DLQ.
+        "demo_task": "10/m",
     },
     "RATELIMIT_DEFAULT_PLAN": "free",
     "ACCESS_LOG_SLOW_MS": 500,

@@ -66,6 +66,15 @@ TASKS_STALE_AFTER: Setting[float] = Setting(
     "`infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost.",
     "infra_core.E405",
 )
+TASKS_PUBLISH_RETRIES: Setting[int] = Setting(
+    "TASKS_PUBLISH_RETRIES",
+    1,
+    integer(0, 10),
+    "Retries (0.1 s apart) of an InfraTask publish while the broker is unreachable; then "
+    "JobQueueError (503 job_queue_unavailable).",
+    "infra_core.E411",
+    "e.g. 1 (0: fail at the first error).",
+)
 DLQ_MAX_PAYLOAD_BYTES: Setting[int] = Setting(
     "DLQ_MAX_PAYLOAD_BYTES",
     65536,
@@ -98,6 +107,7 @@ SETTINGS = (
     TASKS_MAX_DELIVERIES,
     TASKS_TRACK_RUNS,
     TASKS_STALE_AFTER,
+    TASKS_PUBLISH_RETRIES,
     DLQ_MAX_PAYLOAD_BYTES,
     DLQ_MAX_TRACEBACK_CHARS,
     DLQ_DATABASE,

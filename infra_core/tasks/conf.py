@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from infra_core.conf import Setting, SettingError
-from infra_core.parsers import boolean, integer, number
+from infra_core.parsers import boolean, integer, number, optional
 
 
 def database_alias(value: Any) -> str:
@@ -59,12 +59,14 @@ TASKS_TRACK_RUNS: Setting[bool] = Setting(
     "and the sweeper for tasks whose worker died. False disables both.",
     "infra_core.E404",
 )
-TASKS_STALE_AFTER: Setting[float] = Setting(
+TASKS_STALE_AFTER: Setting[float | None] = Setting(
     "TASKS_STALE_AFTER",
-    3600,
-    number(positive=True),
-    "`infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost.",
+    None,
+    optional(number(positive=True)),
+    "`infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost; "
+    "None: CELERY_TASK_TIME_LIMIT + 60 s (3600 without a limit).",
     "infra_core.E405",
+    "A positive number of seconds above CELERY_TASK_TIME_LIMIT, or None.",
 )
 TASKS_PUBLISH_RETRIES: Setting[int] = Setting(
     "TASKS_PUBLISH_RETRIES",

@@ -33,7 +33,7 @@ def publish_retry_policy() -> dict[str, float]:
 
 
 def publish(send: Callable[..., T], *args: Any, **options: Any) -> T:
-    """Call ``send`` (``apply_async``, ``send_task``); raise ``JobQueueError`` if the broker is down.
+    """Call ``send`` (``apply_async``, ``send_task``); an unreachable broker: ``JobQueueError``.
 
     An explicit ``retry_policy`` in ``options`` wins over ``TASKS_PUBLISH_RETRIES``.
     """

@@ -72,7 +72,8 @@ def test_cache_check_cache_sessions_make_it_critical(settings: Any) -> None:
 def test_ready_paused_redis_fail_open_consumers_answers_200_degraded(
     settings: Any, paused_cache: ThrowawayRedis
 ) -> None:
-    settings.INFRA_CORE = {"HEALTH_CHECKS": [spec("CountingCheck", name="c"), CACHE], "HEALTH_TIMEOUT": DEADLINE,
+    checks = [spec("CountingCheck", name="c"), CACHE]
+    settings.INFRA_CORE = {"HEALTH_CHECKS": checks, "HEALTH_TIMEOUT": DEADLINE,
                            "HEALTH_CACHE_SECONDS": 0}  # fmt: skip
     code, status, took = _ready(Client())
     assert (code, status) == (200, "degraded")
@@ -84,7 +85,8 @@ def test_ready_paused_redis_check_configured_critical_answers_503_unhealthy(
     settings: Any, paused_cache: ThrowawayRedis
 ) -> None:
     critical = {"check": CACHE, "critical": True}
-    settings.INFRA_CORE = {"HEALTH_CHECKS": [spec("CountingCheck", name="c"), critical], "HEALTH_TIMEOUT": DEADLINE,
+    checks = [spec("CountingCheck", name="c"), critical]
+    settings.INFRA_CORE = {"HEALTH_CHECKS": checks, "HEALTH_TIMEOUT": DEADLINE,
                            "HEALTH_CACHE_SECONDS": 0}  # fmt: skip
     code, status, took = _ready(Client())
     assert (code, status) == (503, "unhealthy")

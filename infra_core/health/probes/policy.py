@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 CACHE_SESSION_ENGINES = frozenset(
     {"django.contrib.sessions.backends.cache", "django.contrib.sessions.backends.cached_db"}
@@ -30,8 +31,12 @@ def fail_closed_consumers(alias: str) -> list[str]:
         and getattr(settings, "SESSION_CACHE_ALIAS", "default") == alias
     ):
         consumers.append("sessions")
-    if RATELIMIT_ENABLED.value and RATELIMIT_CACHE.value == alias:
+    try:
+        limited = RATELIMIT_ENABLED.value and RATELIMIT_CACHE.value == alias
         closed = not RATELIMIT_FAIL_OPEN.value or not all(RATELIMIT_SCOPE_FAIL_OPEN.value.values())
-        if closed:
-            consumers.append("rate limiting (fail-closed scopes)")
+    except ImproperlyConfigured:
+        # An invalid RATELIMIT_* value (its own E2xx check names it): assume the worst here.
+        limited = closed = True
+    if limited and closed:
+        consumers.append("rate limiting (fail-closed scopes)")
     return consumers

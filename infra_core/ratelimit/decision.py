@@ -26,6 +26,7 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_SCOPE_ALGORITHM,
     fail_open,
 )
+from infra_core.ratelimit.deadline import RedisClock
 from infra_core.ratelimit.engine import (
     Algorithm,
     Decision,
@@ -33,7 +34,6 @@ from infra_core.ratelimit.engine import (
     parse_algorithm,
     redis_hit,
 )
-from infra_core.ratelimit.deadline import RedisClock
 from infra_core.ratelimit.keys import digest, identity
 from infra_core.ratelimit.plans import rate_for, resolve_plan
 from infra_core.ratelimit.rates import Rate, parse_rate

@@ -56,14 +56,19 @@ def install_worker_drain(worker: Any, seconds: float | None = None) -> None:
             graceful,
         )
 
+    timers: list[threading.Timer] = []
+
     def handle_term(signum: int, frame: FrameType | None) -> None:
         if is_draining() or seconds <= 0:
+            for pending in timers:  # stopping now: the drain's own stop must not come later
+                pending.cancel()
             start_draining("SIGTERM")
             original(signum, frame)
             return
         start_draining(f"SIGTERM, worker stops accepting in {seconds:g}s")
         timer = threading.Timer(seconds, _stop_now, args=(signum,))
         timer.daemon = True
+        timers.append(timer)
         timer.start()
 
     signal.signal(signal.SIGTERM, handle_term)

@@ -71,6 +71,21 @@ def test_install_worker_drain_second_sigterm_stops_at_once() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_install_worker_drain_second_sigterm_cancels_the_drain_stop() -> None:
+    worker = FakeWorker()
+    previous = signal.getsignal(signal.SIGTERM)
+    later: list[int] = []
+    try:
+        drain.install_worker_drain(worker, seconds=0.3)
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signal.SIGTERM, lambda signum, frame: later.append(signum))
+        time.sleep(0.6)  # past the drain period: the cancelled timer must not signal again
+        assert later == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_gunicorn_worker_sigterm_flips_ready_while_inflight_request_finishes(tmp_path) -> None:

@@ -141,11 +141,26 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
     }
+else:
+    # Lost workers (docs/tasks.md#lost-workers): a message whose worker died is restored after
+    # visibility_timeout (kept above the time limit: infra_core.W718) by the next restore scan
+    # (every unacked_restore_interval s with throttle 1; kombu's default scans every 100 s), so
+    # recovery takes at most ~910 s instead of over an hour. A dead broker fails a publish in 1 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 900,
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_ACKS_LATE = True
 # A task whose worker dies is redelivered, not acknowledged (infra_core.W717).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Below Redis' visibility timeout (3600 s), so a long task is never run twice (infra_core.W718).
+# Below the visibility timeout (900 s), so a long task is never run twice (infra_core.W718);
+# `infra_dlq sweep` follows it (TASKS_STALE_AFTER unset: 600 + 60 s, infra_core.W410).
 CELERY_TASK_TIME_LIMIT = 600
+CELERY_TASK_SOFT_TIME_LIMIT = 570
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Keep the worker's DB connection across tasks (Celery closes it around each one otherwise).
@@ -158,6 +173,8 @@ INFRA_CORE: dict[str, object] = {
     "RATELIMIT_RATES": {
         "api": {"free": "60/m", "pro": "600/m", "enterprise": None},
         "demo": env.EXAMPLE_DEMO_RATE,
+        # POST /demo/task/ per client IP: enqueueing is not free, and it can fill the DLQ.
+        "demo_task": "10/m",
     },
     "RATELIMIT_DEFAULT_PLAN": "free",
     "ACCESS_LOG_SLOW_MS": 500,

@@ -25,7 +25,10 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     # A message whose worker vanished is restored this soon (default: one hour).
     broker_transport_options={
-        "visibility_timeout": float(os.environ.get("INFRA_TEST_VISIBILITY_TIMEOUT", "30"))
+        "visibility_timeout": float(os.environ.get("INFRA_TEST_VISIBILITY_TIMEOUT", "30")),
+        # kombu's defaults (a restore scan every 10 x 10 s) unless a lost-worker test asks.
+        "unacked_restore_interval": float(os.environ.get("INFRA_TEST_RESTORE_INTERVAL", "10")),
+        "unacked_restore_throttle": int(os.environ.get("INFRA_TEST_RESTORE_THROTTLE", "10")),
     },
 )
 app.autodiscover_tasks(["infra_core", "tests.testapp"])  # as a host project would

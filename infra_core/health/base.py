@@ -37,6 +37,9 @@ class HealthCheck:
 
     # Used when the settings entry gives no "critical"; subclasses override.
     default_critical: ClassVar[bool] = True
+    # /ready/ runs the critical checks and these (a request-path dependency: its failure makes
+    # readiness "degraded" even when the check is not critical).
+    on_ready: ClassVar[bool] = False
 
     def __init__(self, *, name: str, critical: bool, timeout: float) -> None:
         self.name = name
@@ -47,6 +50,11 @@ class HealthCheck:
     def default_name(cls, options: dict[str, Any]) -> str:
         """Return the check's name when the settings entry does not give one."""
         return cls.__name__.removesuffix("Check").lower()
+
+    @classmethod
+    def critical_default(cls, options: dict[str, Any]) -> bool:
+        """Return whether an instance with ``options`` is critical when its entry does not say."""
+        return cls.default_critical
 
     @classmethod
     def expand(cls, options: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

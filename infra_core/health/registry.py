@@ -55,8 +55,8 @@ def _build_one(index: int, spec: Any, default_timeout: float) -> list[HealthChec
         raise HealthConfigError(f"{where}: cannot import {spec['check']!r} ({exc})") from None
     if not (isinstance(cls, type) and issubclass(cls, HealthCheck)):
         raise HealthConfigError(f"{where}: {spec['check']!r} is not a HealthCheck subclass")
-    critical = spec.get("critical", cls.default_critical)
-    if not isinstance(critical, bool):
+    critical = spec.get("critical")
+    if critical is not None and not isinstance(critical, bool):
         raise HealthConfigError(f"{where}: 'critical' must be a bool, not {critical!r}")
     timeout = spec.get("timeout", default_timeout)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
@@ -72,7 +72,8 @@ def _build_one(index: int, spec: Any, default_timeout: float) -> list[HealthChec
     for default_name, opts in instances:
         label = name if name and len(instances) == 1 else default_name
         try:
-            built.append(cls(name=label, critical=critical, timeout=float(timeout), **opts))
+            crit = cls.critical_default(opts) if critical is None else critical
+            built.append(cls(name=label, critical=crit, timeout=float(timeout), **opts))
         except (TypeError, ValueError) as exc:
             raise HealthConfigError(f"{where}: bad options: {exc}") from None
     return built
@@ -94,6 +95,13 @@ def configured_checks() -> list[HealthCheck]:
 
 def reset(*, setting: str | None = None, **kwargs: Any) -> None:
     """Forget built checks (a ``setting_changed`` receiver)."""
-    if setting in (None, "INFRA_CORE", "DATABASES", "CACHES"):
+    if setting in (
+        None,
+        "INFRA_CORE",
+        "DATABASES",
+        "CACHES",
+        "SESSION_ENGINE",
+        "SESSION_CACHE_ALIAS",
+    ):
         with _cache_lock:
             _cache.clear()

@@ -87,9 +87,9 @@ def _record(report: Report) -> Report:
 
 
 def get_report(*, critical_only: bool = False, use_cache: bool = True) -> Report:
-    """Run the configured checks (critical ones only for readiness) or reuse a recent round."""
+    """Run the configured checks (readiness: critical and ``on_ready`` ones) or reuse a round."""
     try:
-        checks = [c for c in configured_checks() if c.critical or not critical_only]
+        checks = [c for c in configured_checks() if c.critical or c.on_ready or not critical_only]
     except HealthConfigError:
         # infra_core.E300 reports the details; a probe must still answer, and not with a 500.
         logger.exception("HEALTH_CHECKS is invalid; run manage.py check")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -45,8 +46,13 @@ def is_authorized(request: HttpRequest) -> bool:
         return False
     # Only a request carrying a session cookie can be staff; others never touch the session store.
     if HEALTH_ALLOW_STAFF.value and settings.SESSION_COOKIE_NAME in request.COOKIES:
-        user = getattr(request, "user", None)
-        return bool(user is not None and user.is_active and user.is_staff)
+        try:
+            user = getattr(request, "user", None)
+            return bool(user is not None and user.is_active and user.is_staff)
+        except DatabaseError:
+            # The session or user table is unreachable: answer as to an anonymous caller (the
+            # database check reports the outage), never with a 500.
+            return False
     return False
 
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 
 from infra_core import context
 from infra_core.logging.conf import ACCESS_LOG_SKIP_PATHS, ACCESS_LOG_SLOW_MS
@@ -27,11 +28,49 @@ def route_name(request: HttpRequest) -> str:
     return match.view_name or match.route or UNRESOLVED_ROUTE
 
 
+def loaded_user(request: HttpRequest) -> Any:
+    """Return ``request.user`` if something already loaded it, else None; never does I/O.
+
+    ``AuthenticationMiddleware`` sets a lazy object that reads the session and the user table
+    on first use: reading it here would give every request (probes included) a database round
+    trip, and a 500 while the database is down.
+    """
+    user = request.__dict__.get("user")
+    if user is None:
+        return None
+    if isinstance(user, LazyObject):
+        wrapped = user.__dict__.get("_wrapped", empty)
+        if wrapped is empty:
+            # What django.contrib.auth's get_user() / auser() cached for this request.
+            cached = request.__dict__.get("_cached_user")
+            return cached if cached is not None else request.__dict__.get("_acached_user")
+        return wrapped
+    return user
+
+
 def _user_id(request: HttpRequest) -> str | None:
-    user = getattr(request, "user", None)
+    user = loaded_user(request)
     if user is not None and getattr(user, "is_authenticated", False):
         return str(user.pk)
     return None
+
+
+def _bind_on_load(request: HttpRequest) -> None:
+    # The user is not loaded yet: bind its id into the context when the view (or anything
+    # else) loads it, so the view's own log lines carry it, at no I/O of ours.
+    lazy = request.__dict__.get("user")
+    if not isinstance(lazy, LazyObject) or lazy.__dict__.get("_wrapped", empty) is not empty:
+        return
+
+    def load() -> Any:
+        if lazy._wrapped is empty:
+            lazy._setup()
+        user = lazy._wrapped
+        if getattr(user, "is_authenticated", False):
+            context.user_id_var.set(str(user.pk))
+        return user
+
+    request.user = SimpleLazyObject(load)  # type: ignore[assignment]
 
 
 class AccessLogMiddleware(HybridMiddleware):
@@ -63,10 +102,11 @@ class AccessLogMiddleware(HybridMiddleware):
     ) -> None:
         """Bind route and user into the context before the view runs, so its logs carry them."""
         context.route_var.set(route_name(request))
-        if "user" in request.__dict__ or hasattr(request, "user"):
-            uid = _user_id(request)
-            if uid is not None:
-                context.user_id_var.set(uid)
+        uid = _user_id(request)
+        if uid is not None:
+            context.user_id_var.set(uid)
+        elif "user" in request.__dict__:
+            _bind_on_load(request)
 
     def _log(self, request: HttpRequest, response: HttpResponseBase | None, start: float) -> None:
         try:
@@ -104,3 +144,20 @@ class AccessLogMiddleware(HybridMiddleware):
             )
         except Exception:  # observers never break the observed
             logging.getLogger(__name__).exception("access log failed")
+            self._log_minimal(request, response)
+
+    @staticmethod
+    def _log_minimal(request: HttpRequest, response: HttpResponseBase | None) -> None:
+        # Every response gets its line: when building the full one failed, log what is certain.
+        try:
+            status = response.status_code if response is not None else 500
+            access_logger.log(
+                logging.ERROR if status >= 500 else logging.WARNING,
+                "%s %s %s",
+                request.method,
+                route_name(request),
+                status,
+                extra={"method": request.method, "route": route_name(request), "status": status},
+            )
+        except Exception:
+            logging.getLogger(__name__).exception("access log failed twice")

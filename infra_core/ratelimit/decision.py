@@ -26,6 +26,7 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_SCOPE_ALGORITHM,
     fail_open,
 )
+from infra_core.ratelimit.deadline import RedisClock
 from infra_core.ratelimit.engine import (
     Algorithm,
     Decision,
@@ -69,6 +70,7 @@ class _Target(NamedTuple):
     default: tuple[Algorithm, Any]  # RATELIMIT_ALGORITHM and its registered script
     scopes: dict[str, tuple[Algorithm, Any]]  # RATELIMIT_SCOPE_ALGORITHM overrides
     key_prefix: str | None  # "<KEY_PREFIX>:<VERSION>:" when the cache uses Django's key function
+    clock: RedisClock | None  # per-call deadlines (None: the client has no socket timeout)
 
 
 # alias -> its Redis target, or None for a non-django-redis alias (counted per process). Saves the
@@ -95,7 +97,19 @@ def _new_target(alias: str) -> _Target | None:
         return algorithm, guard.script(algorithm.lua)
 
     scopes = {scope: pair(name) for scope, name in RATELIMIT_SCOPE_ALGORITHM.value.items()}
-    return _Target(guard, pair(RATELIMIT_ALGORITHM.value), scopes, prefix)
+    timeout = _socket_timeout(guard.client)
+    clock = RedisClock(timeout) if timeout is not None else None
+    return _Target(guard, pair(RATELIMIT_ALGORITHM.value), scopes, prefix, clock)
+
+
+def _socket_timeout(client: Any) -> float | None:
+    # The read timeout the decision's connections use: infra_core's REDIS_SOCKET_TIMEOUT pool,
+    # or (Sentinel, cluster) the alias's own client and its SOCKET_TIMEOUT.
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+    if not isinstance(kwargs, dict):
+        return None
+    timeout = kwargs.get("socket_timeout")
+    return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
 
 
 def forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
@@ -110,13 +124,15 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     target = _target(RATELIMIT_CACHE.value)
     if target is None:
         return LOCAL.hit(raw, rate, scope=scope)
-    guard, default, scopes, prefix = target
+    guard, default, scopes, prefix, clock = target
     algorithm, script = scopes.get(scope, default) if scopes else default
     name = raw + algorithm.suffix
     key = guard.make_key(name) if prefix is None else prefix + name
     ttl, hot = algorithm.ttl_windows, guard.hot
     try:
-        return guard.run(lambda client: redis_hit(client, script, key, rate, scope, ttl, hot=hot))
+        return guard.run(
+            lambda client: redis_hit(client, script, key, rate, scope, ttl, hot=hot, clock=clock)
+        )
     except RedisUnavailable as exc:
         if fail_open(scope):
             decision = FALLBACK.hit(raw, rate, scope=scope)

@@ -16,32 +16,39 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
+from infra_core.ratelimit.deadline import EXPIRED, RedisClock
 from infra_core.ratelimit.rates import Rate
 from infra_core.redis.hot import HotConnections
 
-# KEYS[1] the sorted set; ARGV: limit, window in µs, TTL in ms. Returns {allowed, count, µs until
-# the oldest stamp leaves the window}. The member is "<seconds>.<µs>:<count>" from the TIME strings:
-# formatting the µs number instead (%.14g) rounds it to 100 µs, and two admissions in one 100 µs
-# with the same count would then collide and count once. A block writes nothing, so it needs no
-# PEXPIRE (the last admission set the TTL), and an empty set needs no ZRANGE (reset = window).
+# KEYS[1] the sorted set; ARGV: limit, window in µs, TTL in ms, deadline (Redis µs, 0: none; see
+# infra_core.ratelimit.deadline). Returns {allowed, count, µs until the oldest stamp leaves the
+# window, Redis now in µs}; {-1, 0, 0, now} and no write when run after the deadline. The member
+# is "<seconds>.<µs>:<count>" from the TIME strings: formatting the µs number instead (%.14g)
+# rounds it to 100 µs, and two admissions in one 100 µs with the same count would then collide
+# and count once. A block writes nothing, so it needs no PEXPIRE (the last admission set the
+# TTL), and an empty set needs no ZRANGE (reset = window).
 SLIDING_WINDOW_LUA = """
 local key = KEYS[1]
 local window = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = t[1] * 1000000 + t[2]
+local deadline = tonumber(ARGV[4]) or 0
+if deadline > 0 and now > deadline then
+  return {-1, 0, 0, now}
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 local count = redis.call('ZCARD', key)
 if count >= tonumber(ARGV[1]) then
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return {0, count, oldest[2] + window - now}
+  return {0, count, oldest[2] + window - now, now}
 end
 redis.call('ZADD', key, now, t[1] .. '.' .. t[2] .. ':' .. count)
 redis.call('PEXPIRE', key, ARGV[3])
 if count == 0 then
-  return {1, 1, window}
+  return {1, 1, window, now}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return {1, count + 1, oldest[2] + window - now}
+return {1, count + 1, oldest[2] + window - now, now}
 """
 
 
@@ -50,10 +57,11 @@ return {1, count + 1, oldest[2] + window - now}
 # fixed-window counters: w = index of the current window (Redis TIME // window), c = its count,
 # p = the previous window's count. One declared key, not one per window: a per-window key name
 # depends on TIME, known only inside the script, and Redis Cluster wants every key in KEYS.
-# ARGV: limit, window in µs, TTL in ms (2 windows + 1 ms), and, for tests only, "now" in µs.
+# ARGV: limit, window in µs, TTL in ms (2 windows + 1 ms), deadline (as in the log script), and,
+# for tests only, "now" in µs.
 # estimate = p * (time left in this window) / window + c; admit while estimate < limit.
 # Returns {allowed, floor(estimate) after this request (limit when blocked), µs until a slot
-# frees (blocked: until the estimate first drops below limit, i.e. the exact Retry-After)}.
+# frees (blocked: until the estimate first drops below limit, i.e. the exact Retry-After), now}.
 # The TTL is set when a window's first admission writes the hash: that admission is at or after
 # the window start, so 2 windows from it outlive the next window, where c still counts as p.
 SLIDING_COUNTER_LUA = """
@@ -61,11 +69,15 @@ local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local now
-if ARGV[4] then
-  now = tonumber(ARGV[4])
+if ARGV[5] then
+  now = tonumber(ARGV[5])
 else
   local t = redis.call('TIME')
   now = t[1] * 1000000 + t[2]
+end
+local deadline = tonumber(ARGV[4]) or 0
+if deadline > 0 and now > deadline then
+  return {-1, 0, 0, now}
 end
 local idx = math.floor(now / window)
 local left = window - (now - idx * window)
@@ -80,9 +92,9 @@ end
 local weighted = prev * left / window
 if weighted + cur >= limit then
   if cur < limit then
-    return {0, limit, math.floor(left - (limit - cur) * window / prev) + 1}
+    return {0, limit, math.floor(left - (limit - cur) * window / prev) + 1, now}
   end
-  return {0, limit, math.floor(left + window - limit * window / cur) + 1}
+  return {0, limit, math.floor(left + window - limit * window / cur) + 1, now}
 end
 cur = cur + 1
 if same then
@@ -93,9 +105,9 @@ else
 end
 local f = math.floor(weighted)
 if f >= 1 then
-  return {1, f + cur, math.floor(left - f * window / prev) + 1}
+  return {1, f + cur, math.floor(left - f * window / prev) + 1, now}
 end
-return {1, cur, left}
+return {1, cur, left, now}
 """
 
 
@@ -155,27 +167,37 @@ def redis_hit(
     ttl_windows: int = 1,
     *,
     hot: HotConnections | None = None,
+    clock: RedisClock | None = None,
 ) -> Decision:
     """Run one decision for ``key`` on Redis (one EVALSHA round trip).
 
     ``script`` is a registered redis-py Script: only its ``sha`` and text are used. With ``hot``
     the command goes out pre-packed on a hot connection (infra_core.redis.hot); otherwise through
-    ``client.execute_command``.
+    ``client.execute_command``. With ``clock`` the call carries a deadline: run later than the
+    client's timeout (a paused Redis resuming), it writes nothing (infra_core.ratelimit.deadline).
     """
-    args = (rate.limit, rate.window * 1_000_000, rate.window * 1000 * ttl_windows + 1)
-    try:
-        if hot is not None:
-            allowed, count, reset_us = hot.call(pack_evalsha(script.sha, key, *args))
-        else:
-            allowed, count, reset_us = client.execute_command("EVALSHA", script.sha, 1, key, *args)
-    except Exception as exc:
-        from redis.exceptions import NoScriptError  # redis-py is optional: only on this path
-
-        if not isinstance(exc, NoScriptError):
-            raise
-        # A restarted or flushed Redis forgot the script: load it and try once more.
-        script.sha = client.script_load(script.script)
-        allowed, count, reset_us = client.execute_command("EVALSHA", script.sha, 1, key, *args)
+    limit, window_us, ttl_ms = (
+        rate.limit,
+        rate.window * 1_000_000,
+        rate.window * 1000 * ttl_windows + 1,
+    )
+    for _ in range(2):
+        sent = time.time()
+        deadline = clock.deadline(sent) if clock is not None else 0
+        allowed, count, reset_us, now = _evalsha(
+            client, script, hot, key, limit, window_us, ttl_ms, deadline
+        )
+        if clock is None:
+            break
+        if allowed != EXPIRED:
+            clock.observe(sent, now)
+            break
+        if not clock.relearn(sent, now):
+            break
+    if allowed == EXPIRED:
+        # The reply came, but Redis ran the call after its deadline and counted nothing: the
+        # outage policy answers, as for a timeout.
+        raise TimeoutError("rate-limit decision ran after its deadline")
     return Decision(
         allowed=bool(allowed),
         limit=rate.limit,
@@ -185,6 +207,21 @@ def redis_hit(
         scope=scope,
         outcome="allowed" if allowed else "blocked",
     )
+
+
+def _evalsha(client: Any, script: Any, hot: HotConnections | None, key: str, *args: int) -> Any:
+    try:
+        if hot is not None:
+            return hot.call(pack_evalsha(script.sha, key, *args))
+        return client.execute_command("EVALSHA", script.sha, 1, key, *args)
+    except Exception as exc:
+        from redis.exceptions import NoScriptError  # redis-py is optional: only on this path
+
+        if not isinstance(exc, NoScriptError):
+            raise
+        # A restarted or flushed Redis forgot the script: load it and try once more.
+        script.sha = client.script_load(script.script)
+        return client.execute_command("EVALSHA", script.sha, 1, key, *args)
 
 
 class LocalLimiter:
@@ -237,22 +274,16 @@ class LocalLimiter:
             self._logs.clear()
 
 
-def pack_evalsha(sha: str, key: str, a: int, b: int, c: int) -> bytes:
-    """Return ``EVALSHA sha 1 key a b c`` in the Redis protocol (~0.5 µs; redis-py's packer ~2)."""
+def pack_evalsha(sha: str, key: str, a: int, b: int, c: int, d: int | None = None) -> bytes:
+    """Return ``EVALSHA sha 1 key a b c [d]`` in the Redis protocol (~0.5 µs; redis-py's ~2)."""
     k = key.encode()
     x, y, z = b"%d" % a, b"%d" % b, b"%d" % c
-    return (
-        b"*7\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
-        % (
-            len(sha),
-            sha.encode(),
-            len(k),
-            k,
-            len(x),
-            x,
-            len(y),
-            y,
-            len(z),
-            z,
-        )
+    head = b"*7\r\n" if d is None else b"*8\r\n"
+    packed = head + (
+        b"$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+        % (len(sha), sha.encode(), len(k), k, len(x), x, len(y), y, len(z), z)
     )
+    if d is None:
+        return packed
+    w = b"%d" % d
+    return packed + b"$%d\r\n%s\r\n" % (len(w), w)

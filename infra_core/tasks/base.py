@@ -25,6 +25,7 @@ from infra_core.tasks.conf import (
     TASKS_TRACK_RUNS,
 )
 from infra_core.tasks.policy import RetryPolicy
+from infra_core.tasks.publish import publish
 from infra_core.tasks.receivers import header
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,10 @@ class InfraTask(Task[Any, Any]):
     retry_policy: RetryPolicy | None = None
     #: False: final failures are not dead-lettered (they are still counted and logged).
     dead_letter: bool = True
+
+    def apply_async(self, *args: Any, **options: Any) -> Any:
+        """Publish as Celery does; an unreachable broker raises ``JobQueueError`` (503) fast."""
+        return publish(super().apply_async, *args, **options)
 
     def get_retry_policy(self) -> RetryPolicy:
         """Return this task's policy, or the one the settings describe."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from infra_core.concerns import Concern
 from infra_core.tasks.conf import SETTINGS
+from infra_core.tasks.lost import check_lost_tasks
 from infra_core.tasks.receivers import connect
 from infra_core.tasks.system_checks import check_tasks
 
 CONCERN = Concern(
     "tasks",
     settings=SETTINGS,
-    checks=(check_tasks,),
+    checks=(check_tasks, check_lost_tasks),
     receivers=(connect,),
     collectors=("infra_core.tasks.metrics.PENDING",),
 )

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 
 from infra_core.conf import Setting, SettingError
-from infra_core.parsers import boolean, integer, number
+from infra_core.parsers import boolean, integer, number, optional
 
 
 def database_alias(value: Any) -> str:
@@ -59,12 +59,23 @@ TASKS_TRACK_RUNS: Setting[bool] = Setting(
     "and the sweeper for tasks whose worker died. False disables both.",
     "infra_core.E404",
 )
-TASKS_STALE_AFTER: Setting[float] = Setting(
+TASKS_STALE_AFTER: Setting[float | None] = Setting(
     "TASKS_STALE_AFTER",
-    3600,
-    number(positive=True),
-    "`infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost.",
+    None,
+    optional(number(positive=True)),
+    "`infra_dlq sweep`: a run started longer ago than this (seconds) with no outcome is lost; "
+    "None: CELERY_TASK_TIME_LIMIT + 60 s (3600 without a limit).",
     "infra_core.E405",
+    "A positive number of seconds above CELERY_TASK_TIME_LIMIT, or None.",
+)
+TASKS_PUBLISH_RETRIES: Setting[int] = Setting(
+    "TASKS_PUBLISH_RETRIES",
+    1,
+    integer(0, 10),
+    "Retries (0.1 s apart) of an InfraTask publish while the broker is unreachable; then "
+    "JobQueueError (503 job_queue_unavailable).",
+    "infra_core.E411",
+    "e.g. 1 (0: fail at the first error).",
 )
 DLQ_MAX_PAYLOAD_BYTES: Setting[int] = Setting(
     "DLQ_MAX_PAYLOAD_BYTES",
@@ -98,6 +109,7 @@ SETTINGS = (
     TASKS_MAX_DELIVERIES,
     TASKS_TRACK_RUNS,
     TASKS_STALE_AFTER,
+    TASKS_PUBLISH_RETRIES,
     DLQ_MAX_PAYLOAD_BYTES,
     DLQ_MAX_TRACEBACK_CHARS,
     DLQ_DATABASE,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from infra_core.tasks import dlq
-from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES, TASKS_STALE_AFTER
+from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES
 from infra_core.tasks.models import DeadLetter, TaskRun
 from infra_core.tasks.payload import bounded_payload
 
@@ -163,8 +163,10 @@ def sweep(*, older_than: float | None = None, using: str | None = None) -> list[
     Such a run lost its worker (killed with the whole node, not only its pool child) and its
     message was not redelivered in time. Returns the rows written; each run is removed.
     """
+    from infra_core.tasks.lost import stale_after
+
     alias = using or DLQ_DATABASE.value
-    seconds = TASKS_STALE_AFTER.value if older_than is None else older_than
+    seconds = stale_after() if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=seconds)
     rows = []
     for run in TaskRun.objects.using(alias).stale(cutoff).order_by("started_at")[:1000]:

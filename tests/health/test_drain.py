@@ -71,6 +71,21 @@ def test_install_worker_drain_second_sigterm_stops_at_once() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_install_worker_drain_second_sigterm_cancels_the_drain_stop() -> None:
+    worker = FakeWorker()
+    previous = signal.getsignal(signal.SIGTERM)
+    later: list[int] = []
+    try:
+        drain.install_worker_drain(worker, seconds=0.3)
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.signal(signal.SIGTERM, lambda signum, frame: later.append(signum))
+        time.sleep(0.6)  # past the drain period: the cancelled timer must not signal again
+        assert later == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 def test_gunicorn_worker_sigterm_flips_ready_while_inflight_request_finishes(tmp_path) -> None:
@@ -132,3 +147,38 @@ def test_gunicorn_worker_sigterm_flips_ready_while_inflight_request_finishes(tmp
                 master.wait(5)
         log.close()
     assert master.returncode == 0, (tmp_path / "gunicorn.log").read_text()[-2000:]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_gunicorn_idle_sync_worker_sigterm_exits_after_drain_period(tmp_path) -> None:
+    # Before the fix an idle sync worker slept in select() for --timeout/2 (15 s) after the drain.
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.health.gunicorn_settings"}
+    log = (tmp_path / "gunicorn.log").open("wb")
+    master = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "tests.health.wsgi:application",
+         "-c", "tests/health/gunicorn_conf.py", "-b", f"{HOST}:{port}", "-w", "1",
+         "-k", "sync", "--timeout", "30", "--graceful-timeout", "20"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_port(port, 20)
+        assert get(port, "/ping/") == 200
+        [worker] = psutil.Process(master.pid).children()
+        time.sleep(0.5)  # the worker is idle in select()
+        sent = time.monotonic()
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.wait(12)
+        took = time.monotonic() - sent
+        assert 3.0 <= took < 3.0 + 3.0, f"exited {took:.1f}s after SIGTERM (drain is 3 s)"
+    finally:
+        if master.poll() is None:
+            master.send_signal(signal.SIGTERM)
+            try:
+                master.wait(30)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait(5)
+        log.close()
+    assert "stops accepting in 3s" in (tmp_path / "gunicorn.log").read_text()

@@ -52,16 +52,30 @@ def test_access_log_skip_paths_are_not_logged(json_logs) -> None:
 
 
 @pytest.mark.django_db
-def test_access_log_authenticated_user_id_is_logged_and_bound_for_view_logs(json_logs) -> None:
+@override_settings(ROOT_URLCONF="tests.logging.urls_access")
+def test_access_log_user_loaded_by_view_is_logged_and_bound_for_view_logs(json_logs) -> None:
     user = User.objects.create_user("ann", password="pw-ann-123")
     client = Client()
     client.force_login(user)
-    client.get("/log/")
+    client.get("/whoami/")
     access = json_logs.by_logger("infra_core.access")[-1]
     view_line = json_logs.by_logger("tests.views")[-1]
     assert access["user_id"] == str(user.pk)
     assert view_line["user_id"] == str(user.pk)
-    assert view_line["route"] == "log"
+    assert view_line["route"] == "whoami"
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="tests.logging.urls_access")
+def test_access_log_user_nobody_loaded_is_not_read(json_logs, django_assert_num_queries) -> None:
+    user = User.objects.create_user("bob", password="pw-bob-123")
+    client = Client()
+    client.force_login(user)
+    with django_assert_num_queries(0):
+        client.get("/anonymous/")
+    access = json_logs.by_logger("infra_core.access")[-1]
+    assert access["status"] == 200
+    assert "user_id" not in access
 
 
 def test_access_log_async_view_is_logged(json_logs) -> None:
@@ -73,3 +87,19 @@ def test_access_log_async_view_is_logged(json_logs) -> None:
     line = json_logs.by_logger("infra_core.access")[-1]
     assert line["route"] == "aping"
     assert line["request_id"] == "async-1"
+
+
+@pytest.mark.django_db
+def test_live_probe_with_session_cookie_does_no_query_whatever_middleware(
+    json_logs, django_assert_num_queries
+) -> None:
+    from tests.logging.outage_settings import MIDDLEWARE
+
+    user = User.objects.create_user("cid", password="pw-cid-123", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    infra = {"ACCESS_LOG_SKIP_PATHS": []}
+    with override_settings(MIDDLEWARE=MIDDLEWARE, INFRA_CORE=infra), django_assert_num_queries(0):
+        response = client.get("/live/")
+    assert response.status_code == 200
+    assert json_logs.by_logger("infra_core.access")[-1]["route"] == "infra_core:live"

@@ -41,10 +41,10 @@ class Script:
 
     def args(self, now: int) -> tuple[Any, ...]:
         w = self.window
-        return ("EVALSHA", self.sha, 1, self.key, self.limit, w * US, w * 2000 + 1, now)
+        return ("EVALSHA", self.sha, 1, self.key, self.limit, w * US, w * 2000 + 1, 0, now)
 
     def at(self, now: int) -> tuple[bool, int, int]:
-        allowed, count, wait = self.client.execute_command(*self.args(now))
+        allowed, count, wait, _ = self.client.execute_command(*self.args(now))
         return bool(allowed), int(count), int(wait)
 
     def admitted_at(self, instants: list[int]) -> list[int]:

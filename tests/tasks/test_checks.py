@@ -30,6 +30,7 @@ def test_check_tasks_defaults_are_clean(settings: SettingsWrapper) -> None:
         ("DLQ_MAX_PAYLOAD_BYTES", 100, "infra_core.E406"),
         ("DLQ_MAX_TRACEBACK_CHARS", True, "infra_core.E407"),
         ("DLQ_DATABASE", "replica", "infra_core.E408"),
+        ("TASKS_PUBLISH_RETRIES", 11, "infra_core.E411"),
     ],
 )
 def test_check_tasks_bad_value_is_named(

@@ -8,10 +8,13 @@ from typing import Any, cast
 from django.conf import settings
 
 from infra_core.health.base import CheckFailed, CheckWarning, HealthCheck
+from infra_core.health.probes.policy import fail_closed_consumers
 
 
 class DatabaseCheck(HealthCheck):
     """Run ``SELECT 1`` (or ``query``) on one alias; without ``alias``, one check per alias."""
+
+    on_ready = True
 
     def __init__(self, *, alias: str = "default", query: str = "SELECT 1", **base: Any) -> None:
         super().__init__(**base)
@@ -39,7 +42,17 @@ class DatabaseCheck(HealthCheck):
 
 
 class CacheCheck(HealthCheck):
-    """Set, get and delete one unique key on a cache alias; without ``alias``, one per alias."""
+    """Set, get and delete one unique key on a cache alias; without ``alias``, one per alias.
+
+    Critical only when a consumer of the alias fails closed (``fail_closed_consumers``): while
+    every consumer fails open, a cache outage makes the service degraded, not unready.
+    """
+
+    on_ready = True
+
+    @classmethod
+    def critical_default(cls, options: dict[str, Any]) -> bool:
+        return bool(fail_closed_consumers(str(options.get("alias", "default"))))
 
     def __init__(self, *, alias: str = "default", **base: Any) -> None:
         super().__init__(**base)
@@ -74,6 +87,15 @@ class CacheCheck(HealthCheck):
 
 class RedisCheck(HealthCheck):
     """PING Redis: a django-redis cache ``alias`` or a ``url`` with the check's socket timeout."""
+
+    on_ready = True
+
+    @classmethod
+    def critical_default(cls, options: dict[str, Any]) -> bool:
+        # A bare url has consumers infra_core cannot see: critical, as the entry asked for it.
+        if options.get("url"):
+            return True
+        return bool(fail_closed_consumers(str(options.get("alias", "default"))))
 
     def __init__(self, *, alias: str = "default", url: str | None = None, **base: Any) -> None:
         super().__init__(**base)

@@ -127,7 +127,9 @@ class Command(InfraCommand):
         )
         sweep = sub.add_parser("sweep", help="Dead-letter started runs that never finished.")
         sweep.add_argument(
-            "--older-than", metavar="DURATION", help="Default: the TASKS_STALE_AFTER setting."
+            "--older-than",
+            metavar="DURATION",
+            help="Default: TASKS_STALE_AFTER, else CELERY_TASK_TIME_LIMIT + 60 s.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

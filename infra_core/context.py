@@ -27,6 +27,12 @@ task_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 route_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "infra_core_route", default=None
 )
+# Loads the request's user and returns its id: bound by AccessLogMiddleware when nothing has
+# loaded the user yet, so only code that needs the actor (audit fields, task headers) pays the
+# session and user queries, never a log line or a probe.
+user_loader_var: contextvars.ContextVar[Callable[[], str | None] | None] = contextvars.ContextVar(
+    "infra_core_user_loader", default=None
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,7 +49,18 @@ def get_request_id() -> str | None:
 
 
 def get_user_id() -> str | None:
+    """Return the user id bound to the current context (never loads anything)."""
     return user_id_var.get()
+
+
+def resolve_user_id() -> str | None:
+    """Return the user id, loading the request's user first if nothing has yet (may query)."""
+    uid = user_id_var.get()
+    if uid is None:
+        loader = user_loader_var.get()
+        if loader is not None:
+            uid = loader()
+    return uid
 
 
 def get_plan() -> str | None:

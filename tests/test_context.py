@@ -96,3 +96,41 @@ def test_ensure_request_id_outside_request_binds_once() -> None:
 
     first, second = contextvars.copy_context().run(run)
     assert first == second and len(first) == 32
+
+
+def test_resolve_user_id_calls_the_loader_once_get_user_id_never() -> None:
+    import contextvars
+
+    from infra_core import context
+
+    calls: list[int] = []
+
+    def loader() -> str | None:
+        calls.append(1)
+        context.user_id_var.set("42")
+        return "42"
+
+    def run() -> tuple[str | None, str | None, str | None]:
+        context.user_loader_var.set(loader)
+        before = context.get_user_id()  # logs read this: it must never load anything
+        return before, context.resolve_user_id(), context.resolve_user_id()
+
+    assert contextvars.copy_context().run(run) == (None, "42", "42")
+    assert calls == [1]
+
+
+def test_task_headers_carry_a_user_nothing_had_loaded_yet() -> None:
+    import contextvars
+
+    from infra_core import context
+    from infra_core.tasks.receivers import add_context_headers
+
+    def run() -> dict[str, str]:
+        headers: dict[str, str] = {}
+        with context.bind(request_id="r-1"):
+            context.user_loader_var.set(lambda: "7")
+            add_context_headers(headers=headers)
+        return headers
+
+    headers = contextvars.copy_context().run(run)
+    assert headers["infra_core_user_id"] == "7" and headers["infra_core_request_id"] == "r-1"

@@ -1,8 +1,8 @@
 """Who is acting: the actor audit fields record, read from the one context (``user_id``).
 
-A request has the user bound by ``AccessLogMiddleware``; a Celery task the publishing user
-(``infra_core.tasks.receivers`` carries it across the queue); a management command or script
-declares its actor with :func:`acting_as`.
+A request has the user (or a loader of it) bound by ``AccessLogMiddleware``; a Celery task the
+publishing user (``infra_core.tasks.receivers`` carries it across the queue); a management
+command or script declares its actor with :func:`acting_as`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ MAX_ACTOR_LENGTH = 150
 
 
 def current_actor() -> str:
-    """Return the actor of the current context ("" when nobody is known)."""
-    return context.get_user_id() or ""
+    """Return the actor of the current context ("" when nobody is known).
+
+    In a request whose user nothing has loaded yet, this loads it (a write is under way anyway).
+    """
+    return context.resolve_user_id() or ""
 
 
 @contextmanager

@@ -70,7 +70,19 @@ def _bind_on_load(request: HttpRequest) -> None:
             context.user_id_var.set(str(user.pk))
         return user
 
-    request.user = SimpleLazyObject(load)  # type: ignore[assignment]
+    wrapped = SimpleLazyObject(load)
+    request.user = wrapped  # type: ignore[assignment]
+
+    def loader() -> str | None:
+        # For code that needs the actor (audit fields, task headers): load the user now. A
+        # failure (database down, a sync query in an async view) means "unknown", never a raise.
+        try:
+            _ = wrapped.pk
+        except Exception:
+            return None
+        return context.user_id_var.get()
+
+    context.user_loader_var.set(loader)
 
 
 class AccessLogMiddleware(HybridMiddleware):

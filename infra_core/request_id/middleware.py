@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
@@ -12,7 +13,15 @@ from infra_core.middleware_base import HybridMiddleware
 from infra_core.request_id.conf import REQUEST_ID_HEADER, REQUEST_ID_TRUST_INCOMING
 from infra_core.request_id.ids import is_valid_request_id, meta_key
 
-_VARS = (context.user_id_var, context.plan_var, context.task_id_var, context.route_var)
+# Reset to None for every request (a worker thread serves many). Typed as Any: the variables
+# hold different types, and each token goes back to the variable that made it.
+_VARS: tuple[ContextVar[Any], ...] = (
+    context.user_id_var,
+    context.user_loader_var,
+    context.plan_var,
+    context.task_id_var,
+    context.route_var,
+)
 
 
 def _incoming_or_new(request: HttpRequest, header: str) -> str:

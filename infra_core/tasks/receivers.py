@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from typing import Any
 
@@ -20,7 +21,10 @@ def add_context_headers(headers: dict[str, Any] | None = None, **kwargs: Any) ->
     """``before_task_publish``: copy the current context into the message headers."""
     if headers is None:
         return
-    for key, value in context.snapshot().as_headers().items():
+    snap = context.snapshot()
+    if snap.user_id is None:  # a request whose user nothing loaded yet: the publisher is known
+        snap = dataclasses.replace(snap, user_id=context.resolve_user_id())
+    for key, value in snap.as_headers().items():
         headers.setdefault(key, value)
 
 

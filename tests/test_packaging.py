@@ -27,6 +27,7 @@ def test_wheel_contains_typed_package_and_app_files(tmp_path: Path) -> None:
         "infra_core/migrations/__init__.py",
         "infra_core/migrations/0002_dead_letter.py",
         "infra_core/migrations/0003_ratelimit_violation.py",
+        "infra_core/migrations/0004_dead_letter_closed_by.py",
         "infra_core/templates/admin/infra_core/deadletter/change_form.html",
         "infra_core/templates/admin/infra_core/deadletter/replay_with_delay.html",
     ):

@@ -97,7 +97,11 @@ _FIELDSETS: list[tuple[str | None, list[str]]] = [
         ],
     ),
     ("Payload", ["args_block", "kwargs_block", "payload_truncated"]),
-    ("Operator", ["replayed_by", "replayed_at", "replayed_task_id", "replay_of", "note"]),
+    (
+        "Operator",
+        ["replayed_by", "replayed_at", "replayed_task_id", "replay_of", "closed_by", "closed_at"],
+    ),
+    ("Note", ["note"]),
 ]
 
 

@@ -67,8 +67,8 @@ class DeadLetterQuerySet(BatchDeleteQuerySet["DeadLetter"]):
         """Mark pending row ``pk`` discarded or resolved by ``actor``."""
         if status not in (DeadLetter.Status.DISCARDED, DeadLetter.Status.RESOLVED):
             raise ValueError(f"{status!r} does not close a dead letter")
-        changes = {"status": status, "replayed_by": actor[:150], "note": note}
-        return self.pending().filter(pk=pk).update(**changes)
+        changes = {"status": status, "closed_by": actor[:150], "closed_at": timezone.now()}
+        return self.pending().filter(pk=pk).update(**changes, note=note)
 
 
 class DeadLetter(models.Model):
@@ -98,12 +98,18 @@ class DeadLetter(models.Model):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    replayed_by = models.CharField(max_length=150, blank=True, help_text="username or command")
+    replayed_by = models.CharField(
+        max_length=150, blank=True, help_text="who replayed it: username or command"
+    )
     replayed_at = models.DateTimeField(null=True, blank=True)
     replayed_task_id = models.CharField(max_length=255, blank=True)
     replay_of = models.CharField(
         max_length=255, blank=True, help_text="task id of the dead letter this task replayed"
     )
+    closed_by = models.CharField(
+        max_length=150, blank=True, help_text="who discarded or resolved it: username or command"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="why it was discarded or resolved")
 
     objects = DeadLetterQuerySet.as_manager()

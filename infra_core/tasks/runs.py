@@ -152,7 +152,8 @@ def finish(task_id: str, *, resolve_swept: bool = False, using: str | None = Non
             task_id=task_id, exception_class=LOST
         ).update(
             status=DeadLetter.Status.RESOLVED,
-            replayed_by="infra_core",
+            closed_by="infra_core",
+            closed_at=timezone.now(),
             note="the task was redelivered and succeeded after it had been swept",
         )
 

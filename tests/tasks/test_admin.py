@@ -363,7 +363,7 @@ def test_discard_action_closes_row_then_resolve_is_refused(operator: Client, mak
     row = make_row()
     assert _messages(_act(operator, "discard", row)) == [f"Discarded 1 dead letter(s): #{row.pk}."]
     row.refresh_from_db()
-    assert row.status == DeadLetter.Status.DISCARDED and row.replayed_by == "operator"
+    assert row.status == DeadLetter.Status.DISCARDED and row.closed_by == "operator"
     refused = _act(operator, "resolve", row)
     assert _messages(refused) == [f"Refused 1 dead letter(s): #{row.pk} (already discarded)."]
 

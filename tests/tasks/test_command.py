@@ -173,7 +173,7 @@ def test_discard_ids_closes_rows_with_note_and_actor() -> None:
     for row in (first, second):
         row.refresh_from_db()
         assert row.status == Status.DISCARDED and row.note == "duplicate mail"
-        assert row.replayed_by.startswith("infra_dlq:")
+        assert row.closed_by.startswith("infra_dlq:") and not row.replayed_by
 
 
 def test_resolve_closed_row_is_refused_others_done_exit_one() -> None:

@@ -96,7 +96,8 @@ def test_discard_then_resolve_is_refused() -> None:
     with pytest.raises(operations.DeadLetterClosed, match="discarded"):
         operations.resolve(row.pk, actor="ops")
     row.refresh_from_db()
-    assert (row.status, row.note, row.replayed_by) == ("discarded", "duplicate", "ops")
+    assert (row.status, row.note, row.closed_by) == ("discarded", "duplicate", "ops")
+    assert row.replayed_by == "" and row.closed_at is not None  # nobody replayed it
 
 
 def test_publish_headers_copy_the_context_without_overwriting_explicit_ones() -> None:

@@ -122,3 +122,13 @@ def test_metrics_view_post_answers_405(settings: Any) -> None:
     settings.INFRA_CORE = {"METRICS_TOKEN": TOKEN}
     response = Client().post("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 405
+
+
+def test_metrics_view_head_is_answered_like_get(settings: Any) -> None:
+    settings.INFRA_CORE = {"METRICS_TOKEN": TOKEN}
+    response = Client().head("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert (
+        Client().post("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 405
+    )

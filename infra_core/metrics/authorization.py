@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from infra_core.credentials import bearer_token, token_matches
@@ -38,8 +39,16 @@ def check_access(request: HttpRequest) -> Access:
         return Access.DENIED  # a token was sent but none is configured: refuse, do not guess
     if ip_allowed(request, METRICS_ALLOWED_IPS.value):
         return Access.ALLOWED
-    if METRICS_ALLOW_STAFF.value:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_active and user.is_staff:
-            return Access.ALLOWED
+    if METRICS_ALLOW_STAFF.value and _is_staff(request):
+        return Access.ALLOWED
     return Access.NO_CREDENTIALS
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_active and user.is_staff)
+    except DatabaseError:
+        # The session or user table is unreachable: refuse as for an anonymous caller (the
+        # database health check reports the outage), never a 500.
+        return False

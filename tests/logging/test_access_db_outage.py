@@ -93,7 +93,8 @@ def test_database_outage_with_session_cookie_probes_answer_and_are_logged(
         assert (code, body["status"]) == (200, "healthy")
         assert "checks" in body  # the session is a staff one: detail shown while the DB is up
         throwaway_pg.stop()
-        answers = {path: _get(port, path, sid) for path in ("/live/", "/health/", "/ready/")}
+        paths = ("/live/", "/health/", "/ready/", "/metrics")
+        answers = {path: _get(port, path, sid) for path in paths}
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -110,10 +111,13 @@ def test_database_outage_with_session_cookie_probes_answer_and_are_logged(
         assert code == 503, output[-3000:]
         assert body["error"]["code"] == "health_unhealthy"
         assert took < 5
+    code, body, _ = answers["/metrics"]  # staff cannot be confirmed: refused, never a 500
+    assert (code, body["error"]["code"]) == (403, "permission_denied"), output[-3000:]
     assert "access log failed" not in output
     lines = [(line["route"], line["status"]) for line in _access_lines(log_path)]
-    assert lines[-3:] == [
+    assert lines[-4:] == [
         ("infra_core:live", 200),
         ("infra_core:health", 503),
         ("infra_core:ready", 503),
+        ("infra_core:metrics", 403),
     ], output[-3000:]

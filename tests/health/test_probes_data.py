@@ -60,6 +60,21 @@ def test_database_check_pg_sleep_is_cancelled_and_frees_thread() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_database_check_timeout_does_not_stay_on_the_connection() -> None:
+    # A pooled connection (Django's pool, pgbouncer) would carry a session-level SET over to
+    # the next request: the check's timeout must end with its own transaction.
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+    assert make(DatabaseCheck, alias="default", timeout=0.5).check() is None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.django_db(transaction=True)
 def test_database_check_closes_its_thread_connection() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("counts server backends")

@@ -29,13 +29,16 @@ class DatabaseCheck(HealthCheck):
         return [(f"database:{alias}", {**options, "alias": alias}) for alias in settings.DATABASES]
 
     def check(self) -> str | None:
-        from django.db import connections
+        from django.db import connections, transaction
 
         conn = connections[self.alias]
-        with conn.cursor() as cursor:
+        # SET LOCAL inside a transaction: the server cancels the query at the check's timeout
+        # (freeing the thread), and the timeout ends with the transaction instead of staying on
+        # a connection that a pool (Django's or pgbouncer's) hands to the next request.
+        with transaction.atomic(using=self.alias), conn.cursor() as cursor:
             if conn.vendor == "postgresql":
-                # The server cancels the query at the check's timeout, so the thread is freed.
-                cursor.execute("SET statement_timeout = %s", [max(1, int(self.timeout * 1000))])
+                timeout = max(1, int(self.timeout * 1000))
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(timeout)])
             cursor.execute(self.query)
             cursor.fetchall()
         return None

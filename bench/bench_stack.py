@@ -2,11 +2,12 @@
 
 Stacks and profile variants: see ``bench/stack_app.py`` (same view, same Redis, same machine).
 
-1. In-process: each round runs every variant in its own fresh process (rotated order, so the VM's
-   slow phases hit every variant alike); a child warms up, then times ``--blocks`` blocks of 500
-   WSGI requests (handler called directly, body consumed, ``close()`` called). Per round: overhead
-   over bare and the ratio infra_core/peer, on the median and on the fast (p10) block mean; the
-   printed figure is the median over rounds with its min-max. The profile variants put ONE
+1. In-process: every variant lives in its own fresh process (its own settings), set up and warmed
+   once; each round asks every child, in a shuffled order, for one timed block of 500 WSGI requests
+   (handler called directly, body consumed, ``close()`` called), so blocks of all variants run
+   within ~3 s of each other and the VM's slow phases hit every variant alike. Per round: overhead
+   over bare and the ratio infra_core/peer; printed: the median over rounds [min-max], and the
+   same on the fast (p10) block means. 6 x ``--rounds`` rounds. The profile variants put ONE
    infra_core piece on bare; the rate-limit decision (``decide()``) and django-ratelimit's
    ``is_ratelimited`` are also timed alone. The candidate cuts are timed interleaved in one process.
 2. HTTP: gunicorn (2 sync workers) and uvicorn (2 workers, async view where the stack has one) on a
@@ -53,29 +54,30 @@ def _spread(values: list[float]) -> str:
 # ---- in-process -------------------------------------------------------------------------------
 
 
-def child_inproc(variant: str, blocks: int, requests: int | None) -> dict[str, Any]:
-    """Configure ``variant``, time WSGI requests in blocks; return block means (µs) and statuses."""
+def child_loop(variant: str, block: int, warmup: int) -> None:
+    """Serve ``variant`` in this process: one timed block of WSGI requests per ``block`` line."""
     from bench.stack_app import configure
 
     prefix = configure(variant)
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
-    statuses = {wsgi_request(app, "/ping") for _ in range(20 if requests else 300)}
-    block = min(BLOCK, requests) if requests else BLOCK
-    count = max(1, requests // block) if requests else blocks
+    statuses = {wsgi_request(app, "/ping") for _ in range(warmup)}
+    print(json.dumps({"ready": variant}), flush=True)
     clock = time.perf_counter_ns
-    means = []
-    for _ in range(count):
-        t0 = clock()
-        for _ in range(block):
-            statuses.add(wsgi_request(app, "/ping"))
-        means.append((clock() - t0) / block / 1000)
-    out: dict[str, Any] = {"variant": variant, "means": means, "statuses": sorted(statuses)}
-    if variant in ("infra_rl", "peer") and not requests:
-        out["decision_us"] = _decision_alone(variant)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "block":
+            t0 = clock()
+            for _ in range(block):
+                statuses.add(wsgi_request(app, "/ping"))
+            mean = (clock() - t0) / block / 1000
+            print(json.dumps({"mean": mean, "statuses": sorted(statuses)}), flush=True)
+        elif command == "decision":
+            print(json.dumps({"decision_us": _decision_alone(variant)}), flush=True)
+        else:
+            break
     _cleanup(prefix)
-    return out
 
 
 def _decision_alone(variant: str) -> float:
@@ -96,15 +98,12 @@ def _decision_alone(variant: str) -> float:
         def call() -> Any:
             return is_ratelimited(request, group="bench_alone", key="ip", rate=RATE, increment=True)
 
-    for _ in range(200):
+    for _ in range(100):
         call()
-    means = []
-    for _ in range(4):
-        t0 = time.perf_counter_ns()
-        for _ in range(BLOCK):
-            call()
-        means.append((time.perf_counter_ns() - t0) / BLOCK / 1000)
-    return round(statistics.median(means), 1)
+    t0 = time.perf_counter_ns()
+    for _ in range(BLOCK):
+        call()
+    return (time.perf_counter_ns() - t0) / BLOCK / 1000
 
 
 def _cleanup(prefix: str) -> None:
@@ -127,49 +126,100 @@ def _run_child(args: list[str], timeout: float = 300) -> dict[str, Any]:
     return dict(json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1]))
 
 
-def inproc(rounds: int, blocks: int, variants: list[str], requests: int | None) -> dict[str, Any]:
-    """Run every variant in a fresh process per round, order rotated; return per-round stats."""
-    per: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    for r in range(rounds):
-        order = variants[r % len(variants) :] + variants[: r % len(variants)]
-        for v in order:
-            args = ["--child", v, "--blocks", str(blocks)]
-            if requests:
-                args += ["--requests", str(requests)]
-            res = _run_child(args)
-            means = sorted(res["means"])
-            res["median_us"] = statistics.median(means)
-            res["fast_us"] = means[max(0, len(means) // 10 - 1)] if len(means) >= 10 else means[0]
-            per[v].append(res)
+def _ask(child: subprocess.Popen[str], command: str) -> dict[str, Any]:
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(command + "\n")
+    child.stdin.flush()
+    line = child.stdout.readline()
+    if not line:
+        raise RuntimeError(f"bench child {child.args} exited with {child.wait(timeout=10)}")
+    return dict(json.loads(line))
+
+
+def inproc(rounds: int, variants: list[str], requests: int | None) -> dict[str, Any]:
+    """Keep one fresh process per variant; each round times one block of each, order shuffled."""
+    import random
+
+    block = requests or BLOCK
+    warmup = 20 if requests else 300
+    children: dict[str, subprocess.Popen[str]] = {}
+    per: dict[str, dict[str, Any]] = {v: {"means": [], "statuses": []} for v in variants}
+    try:
+        for v in variants:
+            cmd = [sys.executable, __file__, "--child", v, "--block", str(block)]
+            children[v] = subprocess.Popen(
+                [*cmd, "--warmup", str(warmup)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+            )
+        for v, child in children.items():
+            assert child.stdout is not None
+            line = child.stdout.readline()  # ready: set up and warmed (a failed child ends it)
+            if not line:
+                raise RuntimeError(f"bench child {v} exited with {child.wait(timeout=10)}")
+        rng = random.Random(16)
+        order = list(variants)
+        for _ in range(rounds):
+            rng.shuffle(order)
+            for v in order:
+                res = _ask(children[v], "block")
+                per[v]["means"].append(res["mean"])
+                per[v]["statuses"] = res["statuses"]
+        if not requests:
+            for v in ("infra_rl", "peer"):
+                if v in children:
+                    per[v]["decision_us"] = [_ask(children[v], "decision")["decision_us"]]
+                    per[v]["decision_us"] += [_ask(children[v], "decision")["decision_us"]]
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                assert child.stdin is not None
+                child.stdin.close()  # the child cleans its Redis keys and exits
+        for child in children.values():
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=5)
     return per
 
 
-def report_inproc(per: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _fast(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, len(ordered) // 10 - 1)]
+
+
+def report_inproc(per: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Print the overhead table, the ratio line and the profile; return the summary."""
-    rounds = len(per["bare"])
+    bare = per["bare"]["means"]
+    rounds = len(bare)
     summary: dict[str, Any] = {"rounds": rounds}
-    print(f"\nin-process, {rounds} round(s), fresh process per variant per round")
-    print("| variant | median µs | fast µs | overhead µs, median | overhead µs, fast | statuses |")
-    print("|---|---|---|---|---|---|")
-    for v, results in per.items():
-        over_m = [results[i]["median_us"] - per["bare"][i]["median_us"] for i in range(rounds)]
-        over_f = [results[i]["fast_us"] - per["bare"][i]["fast_us"] for i in range(rounds)]
-        statuses = sorted({s for r in results for s in r["statuses"]})
-        summary[v] = {"overhead_median": over_m, "overhead_fast": over_f, "statuses": statuses}
+    print(f"\nin-process, {rounds} interleaved round(s), one block of requests per variant each")
+    print("| variant | median µs | fast µs | overhead µs, median [min-max] | overhead µs, fast |")
+    print("|---|---|---|---|---|")
+    for v, res in per.items():
+        over = [m - b for m, b in zip(res["means"], bare, strict=True)]
+        fast_over = _fast(res["means"]) - _fast(bare)
+        summary[v] = {"overhead": over, "overhead_fast": fast_over, "statuses": res["statuses"]}
         print(
-            f"| {v} | {_spread([r['median_us'] for r in results])} "
-            f"| {_spread([r['fast_us'] for r in results])} | {_spread(over_m)} "
-            f"| {_spread(over_f)} | {statuses} |"
+            f"| {v} | {statistics.median(res['means']):.1f} | {_fast(res['means']):.1f} "
+            f"| {_spread(over)} | {fast_over:.1f} |"
         )
+    for v, res in per.items():
+        if res["statuses"] != [200]:
+            print(f"variant {v} answered {res['statuses']}")
     for a, b in (("infra", "peer"), ("infra_norl", "peer_norl")):
         if a in per and b in per:
-            for kind in ("median", "fast"):
-                oa, ob = summary[a][f"overhead_{kind}"], summary[b][f"overhead_{kind}"]
-                ratios = [x / y for x, y in zip(oa, ob, strict=True) if y > 0]
-                summary[f"ratio_{a}_{b}_{kind}"] = ratios
-                print(f"ratio {a}/{b} overhead ({kind}): {_spread(ratios)}")
+            oa, ob = summary[a]["overhead"], summary[b]["overhead"]
+            ratios = [x / y for x, y in zip(oa, ob, strict=True) if y > 0]
+            fast = summary[a]["overhead_fast"] / summary[b]["overhead_fast"]
+            summary[f"ratio_{a}_{b}"] = ratios
+            summary[f"ratio_{a}_{b}_fast"] = fast
+            print(f"ratio {a}/{b} overhead (rounds): {_spread(ratios)}; fast blocks: {fast:.2f}")
     for v in ("infra_rl", "peer"):
-        alone = [r["decision_us"] for r in per.get(v, []) if "decision_us" in r]
+        alone = per.get(v, {}).get("decision_us")
         if alone:
             name = "infra_core decide()" if v == "infra_rl" else "django-ratelimit is_ratelimited"
             print(f"rate-limit decision alone, {name}: {_spread(alone)} µs")
@@ -376,23 +426,24 @@ def main() -> None:
     parser.add_argument("--cuts-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--smoke", action="store_true", help="one short round of everything")
     parser.add_argument("--inproc-only", action="store_true")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--blocks", type=int, default=6, help="500-request blocks per child")
-    parser.add_argument("--requests", type=int, help="requests per child instead of blocks")
+    parser.add_argument("--block", type=int, default=BLOCK, help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", type=int, default=300, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="HTTP rounds (x6: in-process)")
+    parser.add_argument("--requests", type=int, help="requests per in-process block (smoke)")
     parser.add_argument("--seconds", type=float, default=7.0, help="wrk duration per variant")
     parser.add_argument("--growth", type=int, default=100_000, help="requests for the RSS check")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child_inproc(args.child, args.blocks, args.requests)))
+        child_loop(args.child, args.block, args.warmup)
         return
     if args.cuts_child:
         print(json.dumps(child_cuts(args.rounds)))
         return
     if args.smoke:
-        args.rounds, args.blocks, args.seconds, args.growth = 1, 2, 2.0, 20_000
+        args.rounds, args.seconds, args.growth = 1, 2.0, 20_000
     started = time.monotonic()
     print(f"load average at start: {os.getloadavg()}", flush=True)
-    per = inproc(args.rounds, args.blocks, VARIANTS, args.requests)
+    per = inproc(6 * args.rounds, VARIANTS, args.requests)
     results: dict[str, Any] = {"inproc": report_inproc(per)}
     if not args.inproc_only:
         results["cuts"] = _run_child(["--cuts-child", "--rounds", str(10 * args.rounds)])

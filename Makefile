@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 SERVICES = $(BIN)/python tests/services.py --
 
-.PHONY: install browser-deps ops-deps run test test-fast lint typecheck bench clean
+.PHONY: install browser-deps ops-deps bench-deps run test test-fast lint typecheck bench clean
 
 $(STAMP): pyproject.toml requirements/test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ ops-deps:
 	    || (apt-get update -q && apt-get install -y -q --no-install-recommends prometheus) \
 	    || echo "prometheus could not be installed: the promtool tests will be skipped"
 
+# wrk (Debian package) drives the HTTP part of bench/bench_stack.py. Installed by the bench target
+# only; without root or apt-get that part is skipped with a message.
+bench-deps:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null \
+	    || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk) \
+	    || echo "wrk could not be installed: the HTTP part of bench_stack.py will be skipped"
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -49,7 +56,7 @@ test: install browser-deps ops-deps lint typecheck
 test-fast: install
 	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration" -x -q
 
-bench: install
+bench: install bench-deps
 	$(BIN)/python -m pip install -q -r requirements/bench.txt
 	$(SERVICES) $(BIN)/python bench/run.py
 

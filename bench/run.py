@@ -22,6 +22,7 @@ SCRIPTS = [
     "cache",
     "retention",
     "db",
+    "stack",
 ]
 
 

@@ -155,14 +155,20 @@ _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
 
 
+DURATION_FORM = "<number><s|m|h|d|w>, e.g. 90s, 30m, 2h, 7d"
+
+
+def age(value: Any) -> timedelta:
+    """An age written "<number><s|m|h|d|w>" ("90s", "30d"; "0d" allowed); the one text form."""
+    match = _DURATION_RE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise SettingError(f"is not a duration (use {DURATION_FORM})")
+    return timedelta(seconds=int(match[1]) * _DURATION_UNITS[match[2]])
+
+
 def duration(value: Any) -> timedelta:
     """A positive duration: "<number><s|m|h|d|w>" (e.g. "90s", "30d") or a timedelta."""
-    if isinstance(value, timedelta):
-        parsed = value
-    elif isinstance(value, str) and (match := _DURATION_RE.match(value.strip())):
-        parsed = timedelta(seconds=int(match[1]) * _DURATION_UNITS[match[2]])
-    else:
-        raise SettingError('is not a duration (use "<number><s|m|h|d|w>", e.g. "30d")')
+    parsed = value if isinstance(value, timedelta) else age(value)
     if parsed <= timedelta(0):
         raise SettingError("is not a positive duration")
     return parsed

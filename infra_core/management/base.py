@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from infra_core import context
+from infra_core.conf import SettingError
+from infra_core.parsers import DURATION_FORM as DURATION_FORM
+from infra_core.parsers import age
 
 #: Exit code of a usage error (bad option value): nothing was done.
 EXIT_USAGE = 2
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
-DURATION_FORM = "<number><s|m|h|d|w>, e.g. 90s, 30m, 2h, 7d"
 
 
 def parse_duration(flag: str, value: str) -> timedelta:
     """Return the timedelta of ``value`` ("30m", "2h", "7d"); a usage error names a bad one."""
-    match = _DURATION_RE.match(value.strip())
-    if match is None:
+    try:
+        return age(value)  # the parser RETENTION_POLICIES and the other settings use
+    except SettingError:
         raise CommandError(
             f"{flag} {value!r} is not a duration; use {DURATION_FORM}.", returncode=EXIT_USAGE
-        )
-    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+        ) from None
 
 
 class InfraCommand(BaseCommand):

@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 SERVICES = $(BIN)/python tests/services.py --
 
-.PHONY: install browser-deps ops-deps bench-deps run test test-fast lint typecheck bench clean
+.PHONY: install browser-deps ops-deps bench-deps run test test-reliability test-fast lint typecheck bench clean
 
 $(STAMP): pyproject.toml requirements/test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,8 @@ ops-deps:
 	    || (apt-get update -q && apt-get install -y -q --no-install-recommends prometheus) \
 	    || echo "prometheus could not be installed: the promtool tests will be skipped"
 
-# wrk (Debian package) drives the HTTP part of bench/bench_stack.py. Installed by the bench target
-# only; without root or apt-get that part is skipped with a message.
+# wrk (Debian package) drives the HTTP part of bench/bench_stack.py and the reliability suite's load.
+# Installed by the bench and test targets; without root or apt-get those parts are skipped with a message.
 bench-deps:
 	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null \
 	    || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk) \
@@ -48,10 +48,18 @@ lint: install
 typecheck: install
 	$(BIN)/mypy infra_core
 
-# SQLite pass: everything that needs no subprocess; PostgreSQL pass: everything.
-test: install browser-deps ops-deps lint typecheck
-	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration" \
-	    --- INFRA_TEST_DB=postgres $(BIN)/pytest
+# SQLite pass: everything that needs no subprocess; PostgreSQL pass: everything else; then the
+# reliability suite.
+test: install browser-deps ops-deps bench-deps lint typecheck
+	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration and not reliability" \
+	    --- INFRA_TEST_DB=postgres $(BIN)/pytest -m "not reliability" \
+	    --- INFRA_TEST_DB=postgres $(BIN)/pytest -m reliability
+
+# The reliability suite (docs/reliability.md): the full stack under bounded wrk load with faults
+# injected into throwaway Redis/PostgreSQL/broker/worker instances, Redis Cluster and Sentinel on
+# loopback ports. Bounded in time; prints a summary of the figures. `make test` runs it last.
+test-reliability: install bench-deps
+	$(SERVICES) INFRA_TEST_DB=postgres $(BIN)/pytest -m reliability
 
 test-fast: install
 	$(SERVICES) INFRA_TEST_DB=sqlite $(BIN)/pytest -m "not integration" -x -q

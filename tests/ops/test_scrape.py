@@ -2,7 +2,8 @@
 
 One test run exercises what feeds each metric (requests and a 500, a rate limit failing open and
 closed against a Redis port nothing listens on, which also opens its breaker, a health probe, a
-dead-lettered task, a caught observer failure, a denied scrape), scrapes ``/metrics`` with the
+dead-lettered task, a caught observer failure, a denied scrape, cache hits, errors and a lock wait
+that times out, a retention run), scrapes ``/metrics`` with the
 token and parses the text, so a renamed metric or label breaks this test, not an operator's alert.
 """
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,6 +74,7 @@ def outage(settings: Any) -> Iterator[None]:
             {"check": "infra_core.health.probes.CacheCheck", "options": {"alias": DOWN}},
         ],
         "HEALTH_CACHE_SECONDS": 0,
+        "CACHE_LOCK_WAIT": 0.2,
     }
     infra_redis.reset()
     limiter.FALLBACK.clear()
@@ -81,6 +86,41 @@ def outage(settings: Any) -> Iterator[None]:
         # The breaker object is gone; its gauge child would report "open" for the whole run.
         with contextlib.suppress(KeyError):  # the test failed before the breaker opened
             BREAKER_STATE.remove(f"redis:{DOWN}")
+
+
+def _cache_traffic() -> None:
+    """A miss then a hit, an error on the dead port, and a waiter that gives up on a slow fill."""
+    from infra_core.cache import get_or_compute
+
+    key, entered, results = f"ops-kit:{uuid.uuid4().hex}", threading.Event(), []
+    assert [get_or_compute(key, lambda: 1, ttl=60) for _ in range(2)] == [1, 1]
+    assert get_or_compute("ops-kit", lambda: 2, ttl=60, alias=DOWN) == 2
+
+    def slow() -> str:
+        entered.set()
+        time.sleep(1.0)  # longer than CACHE_LOCK_WAIT: the second caller stops waiting
+        return "slow"
+
+    slow_key = f"{key}:slow"
+    first = threading.Thread(target=lambda: results.append(get_or_compute(slow_key, slow, ttl=60)))
+    first.start()
+    assert entered.wait(10)
+    results.append(get_or_compute(slow_key, lambda: "waiter", ttl=60))
+    first.join(10)
+    assert sorted(results) == ["slow", "waiter"]
+
+
+def _retention_run() -> None:
+    from datetime import timedelta
+
+    from infra_core.retention import services
+    from infra_core.retention.policies import Policy
+    from tests.retention.conftest import NOW, logs
+    from tests.testapp.models_retention import RetentionLog
+
+    logs(expired=2, fresh=1)
+    outcome = services.run_policy(Policy(RetentionLog, "created_at", timedelta(days=30)), now=NOW)
+    assert (outcome.status, outcome.rows) == ("done", 2)
 
 
 def _exercise(client: Client) -> None:
@@ -96,6 +136,8 @@ def _exercise(client: Client) -> None:
     task_metrics.PENDING._at = float("-inf")  # count the new row on this scrape
     observer_failed("metrics", RuntimeError("ops kit scrape test"))
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    _cache_traffic()
+    _retention_run()
 
 
 def _scrape(client: Client) -> Samples:

@@ -8,13 +8,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from infra_core.request_id import is_valid_request_id
 from tests.conftest import JsonLogCapture
-from tests.hostile.conftest import BOUNDED, HOSTILE_CHARS, assert_clean_logs, reset
+from tests.hostile.conftest import (
+    BOUNDED,
+    HOSTILE_CHARS,
+    QUICK,
+    assert_clean_logs,
+    assert_envelope,
+    reset,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +67,21 @@ def test_request_id_header_is_echoed_only_when_safe(
             assert json.dumps(value)[1:-1] not in json_logs.text
         # No log line grew with the rejected value.
         assert max(len(line) for line in json_logs.text.split("\n")) < 2048
+
+
+@override_settings(ALLOWED_HOSTS=["testserver"])
+@QUICK
+@given(host=st.text(alphabet="evil.com:0123456789" + HOSTILE_CHARS, min_size=1, max_size=60))
+@example(host="evil\x85\u2028.com")  # was raw in the disallowed_host security event line
+@example(host="evil.com\r\nX-Evil: 1")
+def test_a_refused_host_header_is_a_400_envelope_and_one_clean_log_line(
+    host: str, client: Client, json_logs: JsonLogCapture
+) -> None:
+    reset(json_logs)
+    response = client.get("/ping/", HTTP_HOST=host)
+    if host == "testserver":
+        return
+    assert_envelope(response, 400, "bad_request")
+    records = assert_clean_logs(json_logs)
+    events = [r for r in records if r.get("security_event") == "disallowed_host"]
+    assert len(events) == 1 and events[0]["host"] == host[:100]

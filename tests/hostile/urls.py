@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 
 from infra_core.errors.views import handler400, handler403, handler404, handler500  # noqa: F401
@@ -10,6 +11,7 @@ from tests.testapp import views as app_views
 from tests.testapp import views_db
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("ping/", app_views.ping, name="ping"),
     path("log/", app_views.log_view, name="log"),
     path("api/drf-echo/", views.DrfEcho.as_view(), name="drf-echo"),

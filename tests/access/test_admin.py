@@ -33,7 +33,5 @@ def test_admin_pages_redirect_to_login(page: str, who: str, django_user_model: A
 @pytest.mark.parametrize("page", PAGES[2:])
 def test_staff_without_view_permission_gets_403(page: str, django_user_model: Any) -> None:
     client = Client(raise_request_exception=False)
-    client.force_login(
-        django_user_model.objects.create_user("staff", password=None, is_staff=True)
-    )
+    client.force_login(django_user_model.objects.create_user("staff", password=None, is_staff=True))
     assert client.get(page).status_code == 403

@@ -65,9 +65,12 @@ def assert_envelope(response: Any, status: int | tuple[int, ...], code: str | No
     """The response is the JSON error envelope with ``status`` (and ``code``); return its error."""
     wanted = (status,) if isinstance(status, int) else status
     assert response.status_code in wanted, (response.status_code, response.content[:300])
-    assert response["Content-Type"].split(";")[0] in ("application/json", "application/problem+json")
+    assert response["Content-Type"].split(";")[0] in (
+        "application/json",
+        "application/problem+json",
+    )
     body = response.json()
-    error = body["error"] if "error" in body else body  # problem+json is flat
+    error = body.get("error", body)  # problem+json is flat
     assert isinstance(error["code"], str) and error["code"]
     if code is not None:
         assert error["code"] == code, error

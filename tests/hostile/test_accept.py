@@ -24,7 +24,8 @@ from tests.hostile.conftest import (
 pytestmark = pytest.mark.django_db
 
 TYPES = ["application/json", "application/problem+json", "text/html", "application/xhtml+xml",
-         "*/*", "text/*", "application/*", "image/png", "", "*", "/", ";", "text/html;q=0"]  # fmt: skip
+         "*/*", "text/*", "application/*", "image/png", "", "*", "/", ";",
+         "text/html;q=0"]  # fmt: skip
 media = st.builds(
     lambda t, q, junk: f"{t}{q}{junk}",
     st.sampled_from(TYPES),
@@ -37,7 +38,8 @@ accepts = st.one_of(
     st.text(st.characters(min_codepoint=0, max_codepoint=255), max_size=80),
 )
 URLS = ["/api/raise/not_found/", "/api/raise/key_error/", "/api/raise/validation/",
-        "/page/raise/not_found/", "/page/raise/key_error/", "/api/only-get/?post", "/nope/\x85"]  # fmt: skip
+        "/page/raise/not_found/", "/page/raise/key_error/", "/api/only-get/?post",
+        "/nope/\x85"]  # fmt: skip
 
 
 def _get(client: Client, url: str, accept: str) -> object:

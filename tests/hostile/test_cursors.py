@@ -121,9 +121,7 @@ def test_a_resigned_payload_through_the_view_is_a_page_or_a_400(
 @override_settings(INFRA_CORE={"DB_CURSOR_MAX_AGE": 1})
 def test_an_expired_cursor_is_a_400(client: Client) -> None:
     insert_rows(10, buckets=2)
-    stale = signing.dumps(
-        {"d": "a", "v": [0, 1]}, salt=cursors._salt(Row, ORDERING), compress=True
-    )
+    stale = signing.dumps({"d": "a", "v": [0, 1]}, salt=cursors._salt(Row, ORDERING), compress=True)
     signer = signing.TimestampSigner(salt=cursors._salt(Row, ORDERING), algorithm="sha256")
     value = stale.rsplit(":", 2)[0]
     old = f"{value}:{signing.b62_encode(1)}"  # stamped one second after the epoch

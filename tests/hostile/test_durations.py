@@ -49,7 +49,7 @@ def test_age_is_a_usable_timedelta_or_a_setting_error(text: str) -> None:
         assert str(exc).startswith("is ")  # completes "INFRA_CORE['KEY'] = <value> ..."
         return
     assert timedelta(0) <= value <= timedelta(days=MAX_AGE_DAYS)
-    assert timezone.now() - value < timezone.now()  or value == timedelta(0)
+    assert timezone.now() - value < timezone.now() or value == timedelta(0)
     form = _FORM.fullmatch(text.strip())
     if form is not None:
         assert value == timedelta(seconds=int(form[1]) * _UNITS[form[2]])

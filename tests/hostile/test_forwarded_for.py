@@ -72,7 +72,7 @@ def test_with_trusted_proxies_the_walk_stops_at_the_first_untrusted_hop(
         found = client_ip(request)
         key = identity("ip", request)
     assert found == _expected_walk(chain, PROXY, [ipaddress.ip_network("10.0.0.0/8")])
-    if not ipaddress.ip_address(client) in ipaddress.ip_network("10.0.0.0/8"):
+    if ipaddress.ip_address(client) not in ipaddress.ip_network("10.0.0.0/8"):
         # What the client prepends never wins over the address our proxy appended.
         assert found == normal_ip(client)
     assert key is not None and len(key) <= 64

@@ -32,10 +32,13 @@ pytestmark = pytest.mark.django_db
 
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain",
                  "application/x-www-form-urlencoded", "multipart/form-data", "application/xml",
-                 "", "application/json; charset=latin-1", "application/merge-patch+json"]  # fmt: skip
+                 "", "application/json; charset=latin-1",
+                 "application/merge-patch+json"]  # fmt: skip
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 valid_json = json_values.map(lambda v: json.dumps(v).encode())

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from django.core import checks
 from django.core.cache import caches
-from django_redis import get_redis_connection
 from django.test import override_settings
+from django_redis import get_redis_connection
 from hypothesis import example, given
 from hypothesis import strategies as st
 

@@ -151,8 +151,11 @@ def cache_alias(value: Any) -> str:
         raise SettingError("is not a cache alias in CACHES")
     return value
 
+
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
+#: The longest age: ``now - age`` must stay a date (an overflow would be a traceback).
+MAX_AGE_DAYS = 36_500
 
 
 DURATION_FORM = "<number><s|m|h|d|w>, e.g. 90s, 30m, 2h, 7d"
@@ -163,7 +166,10 @@ def age(value: Any) -> timedelta:
     match = _DURATION_RE.match(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise SettingError(f"is not a duration (use {DURATION_FORM})")
-    return timedelta(seconds=int(match[1]) * _DURATION_UNITS[match[2]])
+    digits = match[1].lstrip("0") or "0"
+    if len(digits) > 12 or int(digits) * _DURATION_UNITS[match[2]] > MAX_AGE_DAYS * 86400:
+        raise SettingError(f"is longer than {MAX_AGE_DAYS} days")
+    return timedelta(seconds=int(digits) * _DURATION_UNITS[match[2]])
 
 
 def duration(value: Any) -> timedelta:

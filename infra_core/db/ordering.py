@@ -206,5 +206,9 @@ def load_value(field: models.Field[Any, Any], value: Any) -> Any:
     if isinstance(field, models.DurationField) and isinstance(value, int):
         return datetime.timedelta(microseconds=value)
     if isinstance(field, models.ForeignKey | models.OneToOneField):
-        return field.target_field.to_python(value)
-    return field.to_python(value)
+        field = field.target_field
+    loaded = field.to_python(value)
+    # The column's range and length validators: an out-of-range integer would fail in the
+    # database driver (OverflowError, a 500) instead of being a bad cursor.
+    field.run_validators(loaded)
+    return loaded

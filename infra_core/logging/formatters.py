@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,17 @@ from pythonjsonlogger.json import JsonFormatter as _PJLJsonFormatter
 from infra_core import context
 
 _CONTEXT_FIELDS = ("request_id", "user_id", "task_id", "route", "plan")
+# json.dumps(ensure_ascii=False) escapes C0 controls only: DEL, the C1 controls (NEL U+0085,
+# CSI U+009B) and the line/paragraph separators would reach the line raw, and log shippers and
+# terminals split lines on or interpret them. Outside strings JSON is ASCII, so escaping them
+# wherever they occur keeps the document identical once parsed.
+_RAW_CONTROL = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_controls(line: str) -> str:
+    if _RAW_CONTROL.search(line) is None:
+        return line
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
 def _safe_default(obj: Any) -> Any:
@@ -56,7 +68,7 @@ class JsonFormatter(_PJLJsonFormatter):
 
     def jsonify_log_record(self, log_data: Any) -> str:
         try:
-            return str(super().jsonify_log_record(log_data))
+            return _escape_controls(str(super().jsonify_log_record(log_data)))
         except Exception as exc:  # circular refs, broken __str__: keep the line, drop extras
             fallback = {
                 k: str(log_data.get(k))
@@ -64,7 +76,7 @@ class JsonFormatter(_PJLJsonFormatter):
                 if k in log_data
             }
             fallback["log_error"] = f"{type(exc).__name__} while serialising extras"
-            return json.dumps(fallback, ensure_ascii=False)
+            return _escape_controls(json.dumps(fallback, ensure_ascii=False))
 
 
 class ConsoleFormatter(logging.Formatter):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: The longest window, in seconds (ten years).
+MAX_WINDOW = 3650 * 86400
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 HINT = 'Use "<count>/<s|m|h|d>" or "<count>/<n><unit>", e.g. "100/m" or "10/30s"; None = unlimited.'
 
@@ -28,12 +30,17 @@ def _parse(text: str) -> Rate:
     if match is None:
         raise ValueError(f"{text!r} is not a rate")
     count, multiplier, unit = match.groups()
+    if len(count.lstrip("0")) > 18 or len(multiplier.lstrip("0")) > 18:
+        raise ValueError(f"{text[:40]!r} has a count or window out of range")
     limit = int(count)
     window = int(multiplier or 1) * _UNITS[unit]
     if limit < 1:
         raise ValueError(f"{text!r} allows no request (count must be >= 1)")
     if window < 1:
         raise ValueError(f"{text!r} has an empty window")
+    if window > MAX_WINDOW:
+        # Redis counts in µs as doubles: longer windows lose precision or overflow PEXPIRE.
+        raise ValueError(f"{text!r} has a window above {MAX_WINDOW // 86400} days")
     return Rate(limit=limit, window=window)
 
 

@@ -51,8 +51,14 @@ VALUES = {
     "GIT_SHA": "0123abcd",
 }
 ENVIRON = {**VALUES, "HOME": "/root", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
-BAD = {**ENVIRON, "WEB_CONCURRENCY": "eight", "DATABASE_URL": "postgres://x#y@h/d",
-       "LOG_LEVEL": "LOUD", "SAMPLE_RATE": "2", "SECRET_KEY": "short"}
+BAD = {
+    **ENVIRON,
+    "WEB_CONCURRENCY": "eight",
+    "DATABASE_URL": "postgres://x#y@h/d",
+    "LOG_LEVEL": "LOUD",
+    "SAMPLE_RATE": "2",
+    "SECRET_KEY": "short",
+}
 
 SCHEMA = EnvSchema(
     DEBUG=Var(bool, default=False),

@@ -42,7 +42,7 @@ from bench.harness import ROOT, wsgi_request
 from bench.stack_app import VARIANTS
 
 BLOCK = 500
-HTTP_STACKS = ["bare", "peer", "infra"]
+HTTP_STACKS = ["bare", "peer", "infra", "infra_lease"]
 
 
 def _spread(values: list[float]) -> str:
@@ -210,7 +210,7 @@ def report_inproc(per: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for v, res in per.items():
         if res["statuses"] != [200]:
             print(f"variant {v} answered {res['statuses']}")
-    for a, b in (("infra", "peer"), ("infra_norl", "peer_norl")):
+    for a, b in (("infra", "peer"), ("infra_lease", "peer"), ("infra_norl", "peer_norl")):
         if a in per and b in per:
             oa, ob = summary[a]["overhead"], summary[b]["overhead"]
             ratios = [x / y for x, y in zip(oa, ob, strict=True) if y > 0]
@@ -361,7 +361,8 @@ def http(rounds: int, seconds: float) -> dict[str, Any]:
     results: dict[str, list[dict[str, Any]]] = {}
     for r in range(rounds):
         for server in ("gunicorn", "uvicorn"):
-            stacks = HTTP_STACKS[r % 3 :] + HTTP_STACKS[: r % 3]
+            n = r % len(HTTP_STACKS)
+            stacks = HTTP_STACKS[n:] + HTTP_STACKS[:n]
             for variant in stacks:
                 proc, port = _start(server, variant)
                 try:
@@ -387,12 +388,14 @@ def report_http(results: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         )
     summary: dict[str, Any] = {}
     for server in ("gunicorn", "uvicorn"):
-        infra, peer = results.get(f"{server} infra"), results.get(f"{server} peer")
-        if infra and peer:
-            rps = [a["rps"] / b["rps"] for a, b in zip(infra, peer, strict=True)]
-            p99 = [a["p99_ms"] / b["p99_ms"] for a, b in zip(infra, peer, strict=True)]
-            summary[server] = {"rps_ratio": rps, "p99_ratio": p99}
-            print(f"{server}: req/s infra/peer {_spread(rps)}; p99 infra/peer {_spread(p99)}")
+        for stack in ("infra", "infra_lease"):
+            infra, peer = results.get(f"{server} {stack}"), results.get(f"{server} peer")
+            if infra and peer:
+                rps = [a["rps"] / b["rps"] for a, b in zip(infra, peer, strict=True)]
+                p99 = [a["p99_ms"] / b["p99_ms"] for a, b in zip(infra, peer, strict=True)]
+                name = server if stack == "infra" else f"{server} {stack}"
+                summary[name] = {"rps_ratio": rps, "p99_ratio": p99}
+                print(f"{name}: req/s {stack}/peer {_spread(rps)}; p99 {stack}/peer {_spread(p99)}")
     return summary
 
 

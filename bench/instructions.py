@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("bare", "infra")
+VARIANTS = ("bare", "infra", "infra_lease")
+LEASE = 100  # infra_lease: the scope in leased mode, this many permits per Redis call
 BASE_MW = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,7 +48,7 @@ def child(variant: str, requests: int) -> None:
     from django.conf import settings
 
     redis_url = os.environ.get("INFRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    infra = variant == "infra"
+    infra = variant != "bare"
     settings.configure(
         DEBUG=False,
         SECRET_KEY="bench-only",
@@ -63,7 +64,10 @@ def child(variant: str, requests: int) -> None:
                 "KEY_PREFIX": f"bench-instr-{os.getpid()}",
             }
         },
-        INFRA_CORE={"RATELIMIT_RATES": {"bench": "100000000/m"}},
+        INFRA_CORE={
+            "RATELIMIT_RATES": {"bench": "100000000/m"},
+            **({"RATELIMIT_SCOPE_LEASE": {"bench": LEASE}} if variant == "infra_lease" else {}),
+        },
         LOGGING_CONFIG=None,
     )
     django.setup()
@@ -172,10 +176,12 @@ def main(argv: list[str]) -> int:
             idle = count(tree.resolve(), variant, 0)
             per[variant] = (loaded - idle) / args.requests
         per["overhead"] = per["infra"] - per["bare"]
+        per["overhead_lease"] = per["infra_lease"] - per["bare"]
         results[str(tree)] = per
         print(
-            f"{tree}: bare {per['bare']:,.0f}, infra {per['infra']:,.0f} instructions/request; "
-            f"infra_core's overhead {per['overhead']:,.0f}",
+            f"{tree}: bare {per['bare']:,.0f}, infra {per['infra']:,.0f}, infra_lease "
+            f"{per['infra_lease']:,.0f} instructions/request; infra_core's overhead "
+            f"{per['overhead']:,.0f} (leased mode {per['overhead_lease']:,.0f})",
             flush=True,
         )
     print(json.dumps(results))

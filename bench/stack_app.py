@@ -14,6 +14,8 @@ Variants (``async`` in ``BENCH_STACK_MODE`` swaps in the async view where the st
   has no async decorator, so under ASGI the peer view stays sync (Django runs it in a thread).
 * ``infra``: RequestID, Metrics, AccessLog (infra_core's JSON line through ``logging_config()``,
   to /dev/null), Error middleware and ``@rate_limit("bench", key="ip", rate=RATE)``.
+* ``infra_lease``: ``infra`` with the scope in leased mode (``RATELIMIT_SCOPE_LEASE``, LEASE
+  permits per Redis call).
 * ``peer_norl`` / ``infra_norl``: the same without the rate limit.
 * ``infra_rid``, ``infra_metrics``, ``infra_access``, ``infra_error``, ``infra_rl``: ONE piece of
   infra_core on top of bare (the profile).
@@ -28,6 +30,7 @@ from typing import Any
 
 REDIS_URL = os.environ.get("INFRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RATE = "1000000/m"  # never reached: every request does the limiter's full work
+LEASE = 100  # infra_lease: permits per lease (one Redis call per 100 requests, or per second)
 BASE_MW = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +47,7 @@ PEER_ONLY_MW = {
 INFRA_MW: dict[str, tuple[list[str], list[str], bool]] = {
     # variant: (middleware before BASE_MW, after BASE_MW, @rate_limit on the view)
     "infra": ([RID, METRICS], [ACCESS, ERROR], True),
+    "infra_lease": ([RID, METRICS], [ACCESS, ERROR], True),
     "infra_norl": ([RID, METRICS], [ACCESS, ERROR], False),
     "infra_rid": ([RID], [], False),
     "infra_metrics": ([METRICS], [], False),
@@ -196,6 +200,7 @@ def configure(variant: str, mode: str = "sync") -> str:
         LOGGING_CONFIG="logging.config.dictConfig" if logging_conf else None,
         LOGGING=logging_conf or {},
         USE_TZ=True,
+        INFRA_CORE={"RATELIMIT_SCOPE_LEASE": {"bench": LEASE}} if variant == "infra_lease" else {},
         BENCH_STACK=(variant, mode),
     )
     django.setup()

@@ -6,7 +6,7 @@ No Django imports here: logging filters, Celery signal handlers and plain thread
 from __future__ import annotations
 
 import contextvars
-import uuid
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,8 +39,12 @@ R = TypeVar("R")
 
 
 def new_request_id() -> str:
-    """Return a fresh request id (32 lowercase hex characters)."""
-    return uuid.uuid4().hex
+    """Return a fresh request id (32 lowercase hex characters, 128 random bits).
+
+    ``os.urandom(16).hex()``: the same randomness as ``uuid4().hex`` without building a UUID
+    object (~4 µs a request on the benchmark VM, docs/performance.md).
+    """
+    return os.urandom(16).hex()
 
 
 def get_request_id() -> str | None:

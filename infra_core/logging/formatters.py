@@ -13,6 +13,11 @@ from pythonjsonlogger.json import JsonFormatter as _PJLJsonFormatter
 
 from infra_core import context
 
+try:  # optional speed-up: orjson serialises the line in about a third of json.dumps' time
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by tests/logging with orjson hidden
+    _orjson = None  # type: ignore[assignment]
+
 _CONTEXT_FIELDS = ("request_id", "user_id", "task_id", "route", "plan")
 # json.dumps(ensure_ascii=False) escapes C0 controls only: DEL, the C1 controls (NEL U+0085,
 # CSI U+009B) and the line/paragraph separators would reach the line raw, and log shippers and
@@ -44,6 +49,15 @@ class JsonFormatter(_PJLJsonFormatter):
         kwargs.setdefault("json_ensure_ascii", False)
         kwargs.setdefault("timestamp", False)
         super().__init__(*args, **kwargs)
+        # orjson only where it writes what json.dumps would (no custom serialiser or encoder,
+        # UTF-8 kept, no indent); anything else keeps python-json-logger's own path.
+        self._fast = (
+            _orjson is not None
+            and self.json_serializer is json.dumps
+            and self.json_encoder is None
+            and not self.json_ensure_ascii
+            and self.json_indent is None
+        )
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """Return the record's time as RFC 3339 in UTC (``+00:00``), whatever TIME_ZONE says."""
@@ -67,6 +81,14 @@ class JsonFormatter(_PJLJsonFormatter):
                     log_data.pop(field, None)
 
     def jsonify_log_record(self, log_data: Any) -> str:
+        if self._fast:
+            try:
+                # Same fields and escaping as json.dumps(ensure_ascii=False), compact separators.
+                return _orjson.dumps(
+                    log_data, default=self.json_default, option=_orjson.OPT_NON_STR_KEYS
+                ).decode()
+            except Exception:  # noqa: S110 - ints over 64 bits, lone surrogates: json.dumps decides
+                pass
         try:
             return _escape_controls(str(super().jsonify_log_record(log_data)))
         except Exception as exc:  # circular refs, broken __str__: keep the line, drop extras

@@ -62,6 +62,8 @@ RATELIMIT_ENABLED: Setting[bool] = Setting(
     "Master switch: False skips every limit (no Redis calls, no headers).",
     "infra_core.E208",
 )
+
+
 def rule_list(value: Any) -> list[dict[str, Any]]:
     """A list of rule dicts (their fields: E207)."""
     if not isinstance(value, list | tuple) or not all(isinstance(r, Mapping) for r in value):
@@ -75,6 +77,8 @@ RATELIMIT_RULES: Setting[list[dict[str, Any]]] = Setting(
     rule_list,  # each rule's fields validated by system_checks (E207)
     'RateLimitMiddleware rules, first match wins: {"path" or "url_name", "scope", "key"}.',
 )
+
+
 def optional_rule(value: Any) -> dict[str, Any] | None:
     """None (or empty) for no default rule, else the rule dict (its fields: E207)."""
     return mapping(value) if value else None
@@ -135,6 +139,27 @@ RATELIMIT_SCOPE_ALGORITHM: Setting[dict[str, Any]] = Setting(
 )
 
 
+def scope_leases(value: Any) -> dict[str, int]:
+    """A dict of scope -> lease size, an int in [1, 1000]."""
+    if not isinstance(value, Mapping):
+        raise SettingError("is not a dict of scope -> lease size")
+    for scope, size in value.items():
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
+            raise SettingError(f"gives scope {scope!r} a lease of {size!r}, not an int 1-1000")
+    return dict(value)
+
+
+RATELIMIT_SCOPE_LEASE: Setting[dict[str, int]] = Setting(
+    "RATELIMIT_SCOPE_LEASE",
+    {},
+    scope_leases,
+    "Leased mode per scope: {scope: lease size}. Each process takes that many permits from Redis "
+    "in one call and spends them locally (sliding log only; bounds in docs/ratelimit.md).",
+    "infra_core.E215",
+    'e.g. {"api": 20}; a lease of 1 to 1000 permits, well below the scope\'s limit.',
+)
+
+
 def fail_open(scope: str) -> bool:
     """Return the outage policy of ``scope`` (True: fail open)."""
     overrides = RATELIMIT_SCOPE_FAIL_OPEN.value
@@ -157,4 +182,5 @@ SETTINGS = (
     RATELIMIT_RECORD_VIOLATIONS,
     RATELIMIT_ALGORITHM,
     RATELIMIT_SCOPE_ALGORITHM,
+    RATELIMIT_SCOPE_LEASE,
 )

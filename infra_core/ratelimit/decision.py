@@ -24,6 +24,7 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_RATES,
     RATELIMIT_RECORD_VIOLATIONS,
     RATELIMIT_SCOPE_ALGORITHM,
+    RATELIMIT_SCOPE_LEASE,
     fail_open,
 )
 from infra_core.ratelimit.deadline import RedisClock
@@ -35,6 +36,7 @@ from infra_core.ratelimit.engine import (
     redis_hit,
 )
 from infra_core.ratelimit.keys import digest, identity
+from infra_core.ratelimit.lease import LEASES
 from infra_core.ratelimit.plans import rate_for, resolve_plan
 from infra_core.ratelimit.rates import Rate, parse_rate
 from infra_core.redis import GuardedRedis, RedisUnavailable, guarded, is_redis_cache
@@ -115,7 +117,7 @@ def _socket_timeout(client: Any) -> float | None:
 def forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
     if setting is None or setting in {"CACHES", "INFRA_CORE"}:
         _targets.clear()
-
+        LEASES.clear()  # leases of another Redis or rate are not spent
 
 
 def hit(scope: str, ident: str, rate: Rate) -> Decision:
@@ -129,7 +131,10 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     name = raw + algorithm.suffix
     key = guard.make_key(name) if prefix is None else prefix + name
     ttl, hot = algorithm.ttl_windows, guard.hot
+    leases = RATELIMIT_SCOPE_LEASE.value
     try:
+        if leases and scope in leases and algorithm.name == "log":
+            return LEASES.hit(guard, key, rate, scope, leases[scope], clock)
         return guard.run(
             lambda client: redis_hit(client, script, key, rate, scope, ttl, hot=hot, clock=clock)
         )
@@ -150,9 +155,7 @@ def decide(
     plan: str | None = None
     if rate is UNSET:
         plan = resolve_plan(request)
-        parsed = rate_for(
-            scope, plan, RATELIMIT_RATES.value, RATELIMIT_DEFAULT_PLAN.value
-        )
+        parsed = rate_for(scope, plan, RATELIMIT_RATES.value, RATELIMIT_DEFAULT_PLAN.value)
     else:
         parsed = parse_rate(rate)
     if parsed is None:

@@ -19,6 +19,7 @@ from infra_core.ratelimit.conf import (
     RATELIMIT_RATES,
     RATELIMIT_RULES,
     RATELIMIT_SCOPE_ALGORITHM,
+    RATELIMIT_SCOPE_LEASE,
 )
 from infra_core.ratelimit.engine import ALGORITHM_HINT, parse_algorithm
 from infra_core.ratelimit.plans import validate_rates
@@ -89,6 +90,22 @@ def _algorithms_of(named: list[tuple[str, object]]) -> list[checks.CheckMessage]
         except ValueError as exc:
             messages.append(_algorithm_error(name, str(exc)))
     return messages
+
+
+def _leases() -> list[checks.CheckMessage]:
+    # The value itself is E215 from the settings table; here: a lease the scope cannot use.
+    if RATELIMIT_SCOPE_LEASE.problem() is not None:
+        return []
+    return [
+        checks.Error(
+            f"INFRA_CORE['RATELIMIT_SCOPE_LEASE'][{scope!r}]: scope {scope!r} uses the "
+            '"counter" algorithm; leases are taken from the sliding log only.',
+            hint=f'Remove {scope!r} from RATELIMIT_SCOPE_LEASE or use the "log" algorithm.',
+            id="infra_core.E215",
+        )
+        for scope in RATELIMIT_SCOPE_LEASE.value
+        if _algorithm_of(scope) == "counter"
+    ]
 
 
 def _cache() -> list[checks.CheckMessage]:
@@ -228,6 +245,7 @@ def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> 
         *_rates(),
         *_cache(),
         *_algorithms(),
+        *_leases(),
         *_resolver(),
         *_rules(),
         *_declared_scopes(),

@@ -84,9 +84,11 @@ class JsonFormatter(_PJLJsonFormatter):
         if self._fast:
             try:
                 # Same fields and escaping as json.dumps(ensure_ascii=False), compact separators.
-                return _orjson.dumps(
-                    log_data, default=self.json_default, option=_orjson.OPT_NON_STR_KEYS
-                ).decode()
+                return _escape_controls(
+                    _orjson.dumps(
+                        log_data, default=self.json_default, option=_orjson.OPT_NON_STR_KEYS
+                    ).decode()
+                )
             except Exception:  # noqa: S110 - ints over 64 bits, lone surrogates: json.dumps decides
                 pass
         try:

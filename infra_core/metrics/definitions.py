@@ -83,7 +83,7 @@ HEALTH_DURATION = Histogram(
 # --- tasks and DLQ ----------------------------------------------------------------------------
 TASK_OUTCOMES = Counter(
     "infra_core_task_outcomes_total",
-    "Celery task outcomes by task name (success, failure, retry, dead_lettered).",
+    "Celery task outcomes by task name (success, failure, retry, dead_lettered, publish_failed).",
     ["task", "outcome"],
 )
 DLQ_RECORDED = Counter(

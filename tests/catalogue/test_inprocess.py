@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 import uuid
 from datetime import timedelta
@@ -23,11 +22,13 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from infra_core.cache import get_or_compute
 from tests.conftest import ThrowawayRedis, free_port
 from tests.retention.conftest import LOG
+from tests.sentry.conftest import MemoryTransport, flush, sentry
 from tests.testapp.models_retention import RetentionLog
 
 TOKEN = "catalogue-metrics-token-0123456789"
 FORBIDDEN_LABELS = {"user", "user_id", "ip", "client_ip", "email", "request_id", "path", "url",
                     "message", "exception", "exception_message", "username"}  # fmt: skip
+__all__ = ["sentry"]
 HEXLIKE = re.compile(r"^[0-9a-f]{16,}$|^[0-9a-f-]{36}$")
 
 
@@ -43,8 +44,9 @@ def test_m04_no_metric_label_is_named_or_valued_like_an_identity(
     client: Client, settings: SettingsWrapper
 ) -> None:
     settings.INFRA_CORE = {"METRICS_TOKEN": TOKEN}
-    settings.MIDDLEWARE = [settings.MIDDLEWARE[0], "infra_core.middleware.MetricsMiddleware",
-                           *settings.MIDDLEWARE[1:], "infra_core.middleware.ErrorMiddleware"]  # fmt: skip
+    first, *rest = settings.MIDDLEWARE
+    metrics, errors = "infra_core.middleware.MetricsMiddleware", "infra_core.middleware.ErrorMiddleware"
+    settings.MIDDLEWARE = [first, metrics, *rest, errors]
     for i in range(30):  # traffic that would leak identities into labels if anything did
         client.get(f"/nope/{uuid.uuid4()}/", REMOTE_ADDR=f"203.0.113.{i}",
                    HTTP_X_REQUEST_ID=f"req-{uuid.uuid4().hex}")  # fmt: skip
@@ -177,8 +179,10 @@ def test_d08_pending_dead_letters_are_never_deleted_by_the_default_policy(
     settings.INFRA_CORE = {"RETENTION_POLICIES": {LOG: None}}
     old = timezone.now() - timedelta(days=400)
     for status in (DeadLetter.Status.PENDING, DeadLetter.Status.DISCARDED):
-        DeadLetter.objects.create(task_name="t", task_id=f"d08-{status}-{uuid.uuid4().hex}",
-                                  status=status, first_failed_at=old, last_failed_at=old)  # fmt: skip
+        DeadLetter.objects.create(
+            task_name="t", task_id=f"d08-{status}-{uuid.uuid4().hex}", status=status,
+            first_failed_at=old, last_failed_at=old,
+        )  # fmt: skip
     _cleanup()
     assert list(DeadLetter.objects.values_list("status", flat=True)) == ["pending"]
 
@@ -227,3 +231,43 @@ def test_k06_rolled_back_update_is_never_served_from_the_cache() -> None:
         raise RuntimeError("roll back")
     assert get_or_compute(key, load, 60) == 1
     assert load() == 1
+
+
+# --- F. Sentry ------------------------------------------------------------------------------
+
+
+def test_s02_nested_secrets_in_extra_breadcrumbs_and_context_never_leave(
+    sentry: MemoryTransport,
+) -> None:
+    import sentry_sdk
+
+    sentry_sdk.add_breadcrumb(category="auth", message="login", data={"a": {"secret": "s1-cat"}})
+    with sentry_sdk.new_scope() as scope:
+        scope.set_extra("cfg", {"token": "t1-cat", "deeper": {"password": "p1-cat"}})
+        scope.set_context("user_input", {"user": {"password": "p2-cat"}})
+        sentry_sdk.capture_exception(RuntimeError("failed"))
+    flush()
+    assert sentry.events, "no event captured: the check would pass vacuously"
+    for secret in (b"s1-cat", b"t1-cat", b"p1-cat", b"p2-cat"):
+        assert secret not in sentry.raw
+
+
+# --- I. retention (cutoff) ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_d02_rows_exactly_at_the_cutoff_and_newer_are_kept() -> None:
+    from infra_core.retention import services
+    from infra_core.retention.policies import Policy
+    from tests.retention.conftest import NOW
+
+    policy = Policy(RetentionLog, "created_at", timedelta(days=30))
+    cutoff = NOW - timedelta(days=30)
+    RetentionLog.objects.bulk_create(
+        [RetentionLog(created_at=cutoff - timedelta(microseconds=1), kind="old"),
+         RetentionLog(created_at=cutoff, kind="at"),
+         RetentionLog(created_at=NOW, kind="new")]
+    )  # fmt: skip
+    outcome = services.run_policy(policy, now=NOW)
+    assert outcome.rows == 1
+    assert sorted(RetentionLog.objects.values_list("kind", flat=True)) == ["at", "new"]

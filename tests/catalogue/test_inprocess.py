@@ -45,7 +45,8 @@ def test_m04_no_metric_label_is_named_or_valued_like_an_identity(
 ) -> None:
     settings.INFRA_CORE = {"METRICS_TOKEN": TOKEN}
     first, *rest = settings.MIDDLEWARE
-    metrics, errors = "infra_core.middleware.MetricsMiddleware", "infra_core.middleware.ErrorMiddleware"
+    metrics = "infra_core.middleware.MetricsMiddleware"
+    errors = "infra_core.middleware.ErrorMiddleware"
     settings.MIDDLEWARE = [first, metrics, *rest, errors]
     for i in range(30):  # traffic that would leak identities into labels if anything did
         client.get(f"/nope/{uuid.uuid4()}/", REMOTE_ADDR=f"203.0.113.{i}",

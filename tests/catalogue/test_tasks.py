@@ -53,6 +53,25 @@ def broken_broker() -> Iterator[None]:
         app.set_current()
 
 
+@pytest.mark.integration
+@pytest.mark.usefixtures("purge_queue")
+def test_c07_celery_autoretry_on_an_infra_task_still_ends_in_one_dead_letter(
+    start_worker: Callable[..., Worker],
+) -> None:
+    from tests.testapp.tasks_catalogue import autoretry
+
+    start_worker()
+    marker = uuid.uuid4().hex
+    result = autoretry.delay(marker)
+    row = _dead_letter(result.id, timeout=40)  # backoff 1 s + 2 s between the three attempts
+    assert row.exception_class == "builtins.ValueError"  # not MaxRetriesExceededError
+    assert row.attempts == 3
+    assert cache.get(f"cat-auto:{marker}") == 3
+    assert DeadLetter.objects.filter(task_id=result.id).count() == 1
+    time.sleep(1)
+    assert cache.get(f"cat-auto:{marker}") == 3  # no further run
+
+
 # --- C-08, C-09, C-11, C-14: a real worker --------------------------------------------------
 
 

@@ -65,3 +65,18 @@ def note_request_id(marker: str, fail: bool = False) -> str:
         raise RuntimeError("dead-letter me")
     return str(context.get_request_id())
 
+
+
+@infra_task(
+    name="tests.cat_autoretry",
+    retry_policy=RetryPolicy(max_retries=0),  # Celery's autoretry alone decides the retries
+    autoretry_for=(ValueError,),
+    retry_backoff=True,
+    retry_jitter=False,
+    max_retries=2,
+)
+def autoretry(marker: str) -> None:
+    """C-07: Celery's own autoretry; the final exception is the ValueError itself."""
+    cache.add(f"cat-auto:{marker}", 0, 120)
+    cache.incr(f"cat-auto:{marker}")
+    raise ValueError(f"still failing {marker}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import uuid
 from datetime import timedelta
@@ -149,6 +150,43 @@ def test_l04_500_answers_the_envelope_only_never_the_posted_password(
     assert json_logs.records and "hunter2-l04" not in json_logs.text  # nor in the error log
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("tests.errors.urls")
+def test_l04_admin_error_mail_masks_the_posted_password_with_the_reporter_filter(
+    settings: SettingsWrapper,
+) -> None:
+    from django.core import mail
+
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = (
+        "infra_core.logging.reporter.RedactingExceptionReporterFilter"
+    )
+    settings.ADMINS = [("ops", "ops@example.com")]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.ErrorMiddleware"]
+    from django.utils.log import AdminEmailHandler
+
+    handler = AdminEmailHandler(include_html=True)
+    handler.setLevel(logging.ERROR)
+    loggers = [logging.getLogger(n) for n in ("django.request", "infra_core.errors", "")]
+    for lg in loggers:
+        lg.addHandler(handler)
+    try:
+        response = Client(raise_request_exception=False).post(
+            "/api/raise/key_error/", {"username": "ann-l04", "password": "hunter2-l04"},
+            HTTP_ACCEPT="application/json",
+        )  # fmt: skip
+    finally:
+        for lg in loggers:
+            lg.removeHandler(handler)
+    assert response.status_code == 500
+    assert mail.outbox, "the 500 was reported to ADMINS"
+    for message in mail.outbox:
+        html = "".join(str(part[0]) for part in getattr(message, "alternatives", []))
+        assert "hunter2-l04" not in message.body + html
+    assert "ann-l04" in mail.outbox[0].body  # the report still shows the other fields
+    assert "********" in mail.outbox[0].body
+
+
 # --- I. retention -------------------------------------------------------------------------
 
 
@@ -272,3 +310,45 @@ def test_d02_rows_exactly_at_the_cutoff_and_newer_are_kept() -> None:
     outcome = services.run_policy(policy, now=NOW)
     assert outcome.rows == 1
     assert sorted(RetentionLog.objects.values_list("kind", flat=True)) == ["at", "new"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_k05_reader_refilling_before_commit_is_dropped_at_commit(
+    settings: SettingsWrapper,
+) -> None:
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.testapp.models_cache import CacheProduct
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two threads on two connections need the PostgreSQL pass")
+    settings.INFRA_CORE = {"CACHE_INVALIDATION": {"testapp.CacheProduct": {"keys": ["k05:{pk}"]}}}
+    product = CacheProduct.objects.create(slug=f"k05-{uuid.uuid4().hex[:8]}", price=1)
+    key = f"k05:{product.pk}"
+
+    def price() -> int:
+        return int(CacheProduct.objects.get(pk=product.pk).price)
+
+    refilled: list[int] = []
+
+    def reader() -> None:  # thread B: a miss while A's update is not committed yet
+        try:
+            refilled.append(get_or_compute(key, price, 60))
+        finally:
+            connections.close_all()
+
+    from infra_core.cache import invalidate
+
+    invalidate(key)
+    with transaction.atomic():  # thread A
+        product.price = 2
+        product.save()
+        b = threading.Thread(target=reader)
+        b.start()
+        b.join(10)
+        assert refilled == [1]  # B saw the committed value and cached it
+        # Documented (docs/cache.md): no read-your-writes inside the transaction.
+        assert get_or_compute(key, price, 60) == 1
+    assert get_or_compute(key, price, 60) == 2  # the commit dropped B's entry: fresh at once

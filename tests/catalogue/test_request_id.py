@@ -18,9 +18,20 @@ from django.test import Client
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _rejected(reason: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value("infra_core_request_ids_rejected_total", {"reason": reason})
+    return value or 0.0
+
+
 def test_q03_8000_byte_id_is_replaced_and_no_log_line_grows_with_it(json_logs: Any) -> None:
     value = "a" * 8000  # below gunicorn's 8190-byte header line limit
+    before, invalid = _rejected("too_long"), _rejected("invalid")
     response = Client().get("/ping/", HTTP_X_REQUEST_ID=value)
+    assert _rejected("too_long") == before + 1
+    Client().get("/ping/", HTTP_X_REQUEST_ID="bad id\r\n")
+    assert _rejected("invalid") == invalid + 1
     rid = response["X-Request-ID"]
     assert rid != value and len(rid) == 32
     assert value[:200] not in json_logs.text

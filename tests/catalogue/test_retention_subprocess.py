@@ -66,7 +66,9 @@ def test_d05_table_locked_mid_run_fails_fast_keeps_committed_batches_and_no_succ
                 other.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # held: no commit
 
         began = time.monotonic()
-        outcome = services.run_policy(policy, now=NOW, batch_size=2, progress=lock_after_first_batch)
+        outcome = services.run_policy(
+            policy, now=NOW, batch_size=2, progress=lock_after_first_batch
+        )
         took = time.monotonic() - began
         other.rollback()
     assert outcome.failed and "lock timeout" in outcome.error

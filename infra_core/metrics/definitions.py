@@ -81,9 +81,14 @@ HEALTH_DURATION = Histogram(
 )
 
 # --- tasks and DLQ ----------------------------------------------------------------------------
+REQUEST_IDS_REJECTED = Counter(
+    "infra_core_request_ids_rejected_total",
+    "Incoming request ids replaced because they broke the rule (too_long, invalid).",
+    ["reason"],
+)
 TASK_OUTCOMES = Counter(
     "infra_core_task_outcomes_total",
-    "Celery task outcomes by task name (success, failure, retry, dead_lettered).",
+    "Celery task outcomes by task name (success, failure, retry, dead_lettered, publish_failed).",
     ["task", "outcome"],
 )
 DLQ_RECORDED = Counter(

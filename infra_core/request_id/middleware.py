@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponseBase
 from infra_core import context
 from infra_core.middleware_base import HybridMiddleware
 from infra_core.request_id.conf import REQUEST_ID_HEADER, REQUEST_ID_TRUST_INCOMING
-from infra_core.request_id.ids import is_valid_request_id, meta_key
+from infra_core.request_id.ids import MAX_LENGTH, is_valid_request_id, meta_key
 
 # Reset to None for every request (a worker thread serves many). Typed as Any: the variables
 # hold different types, and each token goes back to the variable that made it.
@@ -29,7 +29,16 @@ def _incoming_or_new(request: HttpRequest, header: str) -> str:
         value = request.META.get(meta_key(header))
         if value and is_valid_request_id(value):
             return str(value)
+        if value:  # counted, never logged: the value itself may be the attack
+            _rejected("too_long" if len(value) > MAX_LENGTH else "invalid")
     return context.new_request_id()
+
+
+def _rejected(reason: str) -> None:
+    from infra_core.metrics.definitions import REQUEST_IDS_REJECTED
+    from infra_core.observe import inc
+
+    inc(REQUEST_IDS_REJECTED, reason=reason)
 
 
 def _echo(response: HttpResponseBase, header: str, rid: str) -> None:

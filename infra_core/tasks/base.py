@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import Task, shared_task
-from celery.exceptions import Ignore, Reject, Retry
+from celery.exceptions import Ignore, Reject, Retry, TimeLimitExceeded
 
 from infra_core import context
 from infra_core.metrics.definitions import TASK_OUTCOMES
@@ -25,7 +25,7 @@ from infra_core.tasks.conf import (
     TASKS_TRACK_RUNS,
 )
 from infra_core.tasks.policy import RetryPolicy
-from infra_core.tasks.publish import publish
+from infra_core.tasks.publish import publish, publish_on_commit
 from infra_core.tasks.receivers import header
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,16 @@ class InfraTask(Task[Any, Any]):
     def apply_async(self, *args: Any, **options: Any) -> Any:
         """Publish as Celery does; an unreachable broker raises ``JobQueueError`` (503) fast."""
         return publish(super().apply_async, *args, **options)
+
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+        """Publish when the current transaction commits (Celery's Django API; never raises)."""
+        publish_on_commit(self, args, kwargs, {})
+
+    def apply_async_on_commit(
+        self, args: Any = None, kwargs: Any = None, *, using: str | None = None, **options: Any
+    ) -> None:
+        """``apply_async`` when the transaction on ``using`` commits; nothing if it rolls back."""
+        publish_on_commit(self, args, kwargs, options, using=using)
 
     def get_retry_policy(self) -> RetryPolicy:
         """Return this task's policy, or the one the settings describe."""
@@ -125,7 +135,13 @@ class InfraTask(Task[Any, Any]):
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         inc(TASK_OUTCOMES, task=self.name, outcome="failure")
-        if not self.dead_letter or self.request.called_directly:
+        if not self.dead_letter:
+            return
+        if self.request.called_directly:
+            if isinstance(exc, TimeLimitExceeded):
+                # Celery calls this in the worker's main process when the hard time limit
+                # killed the pool child: no task request here, the run's row stands in.
+                self._observe("dlq", self._dead_letter_killed, exc, task_id, args, kwargs, einfo)
             return
         first_failed_at = None
         if TASKS_TRACK_RUNS.value:
@@ -218,6 +234,16 @@ class InfraTask(Task[Any, Any]):
             inc(TASK_OUTCOMES, task=self.name, outcome="dead_lettered")
         if TASKS_TRACK_RUNS.value:
             self._observe("task_runs", runs.finish, str(self.request.id))
+
+    def _dead_letter_killed(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        trace = str(getattr(einfo, "traceback", "") or "")
+        failure = runs.killed_failure(self.name, task_id, args, kwargs, exc, trace)
+        if dlq.record_or_defer(failure, app=self.app, queue=failure.queue):
+            inc(TASK_OUTCOMES, task=self.name, outcome="dead_lettered")
+        if TASKS_TRACK_RUNS.value:
+            self._observe("task_runs", runs.finish, task_id)
 
     @staticmethod
     def _observe(component: str, func: Callable[..., Any], *args: Any) -> None:

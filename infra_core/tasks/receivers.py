@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from infra_core import context
+from infra_core.request_id.ids import is_valid_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,14 @@ def bind_task_context(task_id: str | None = None, task: Any = None, **kwargs: An
     if task_id is None or task is None:
         return
     request = getattr(task, "request", None)
+    published = header(request, "infra_core_request_id")
+    if published is not None and not is_valid_request_id(published):
+        # Any producer can write headers: the same rule as an incoming HTTP header, and the
+        # hostile value never reaches a log line, the DLQ or a chained task (a fresh id instead).
+        logger.warning("task %s: malformed request id header replaced", task_id)
+        published = None
     manager = context.bind(
-        request_id=header(request, "infra_core_request_id"),
+        request_id=published,
         user_id=header(request, "infra_core_user_id"),
         plan=header(request, "infra_core_plan"),
         task_id=task_id,

@@ -193,3 +193,26 @@ def sweep(*, older_than: float | None = None, using: str | None = None) -> list[
             TaskRun.objects.using(alias).filter(pk=run.pk).delete()
         rows.append(row)
     return rows
+
+
+def killed_failure(
+    task_name: str, task_id: str, args: Any, kwargs: Any, exc: BaseException, traceback: str
+) -> dlq.Failure:
+    """Describe a run its worker's main process killed (hard time limit) from its TaskRun row.
+
+    The main process has no task request: the request id, queue and retry number the run
+    stored at start stand in for it (empty when runs are not tracked).
+    """
+    run = TaskRun.objects.using(DLQ_DATABASE.value).filter(task_id=task_id).first()
+    return dlq.Failure.from_exception(
+        exc,
+        task_name=task_name,
+        task_id=task_id,
+        args=list(args or ()),
+        kwargs=dict(kwargs or {}),
+        traceback=traceback,
+        attempts=(run.retries + 1) if run else 1,
+        queue=run.queue if run else "",
+        request_id=run.request_id if run else "",
+        first_failed_at=run.first_failed_at if run else None,
+    )

@@ -80,7 +80,14 @@ def _retention_run(settings: Any) -> None:
     assert (outcome.status, outcome.rows) == ("done", 3)
 
 
+def _request_id_rejected(settings: Any) -> None:
+    from django.test import Client
+
+    Client().get("/ping/", HTTP_X_REQUEST_ID="a" * 200)
+
+
 ROOM_DRIVERS: dict[str, Callable[[Any], None]] = {
+    "infra_core_request_ids_rejected_total": _request_id_rejected,
     "infra_core_cache_requests_total": _cache_miss_computes,
     "infra_core_cache_computes_total": _cache_miss_computes,
     "infra_core_cache_errors_total": _cache_down,

@@ -1,4 +1,4 @@
-"""Scale-out fixtures: a 3-master Redis Cluster and a Sentinel setup, each a throwaway on loopback."""
+"""Scale-out fixtures: a 3-master Redis Cluster and a Sentinel setup, throwaways on loopback."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def sentinel_cache(setup: SentinelSetup, timeout: float = 0.25) -> dict[str, obj
     """CACHES entry for ``setup`` through django-redis's SentinelClient."""
     return {
         "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://mymaster/0",
+        "LOCATION": f"redis://{setup.name}/0",
         "KEY_PREFIX": "scaleout",
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.SentinelClient",

@@ -15,7 +15,6 @@ from tests.conftest import HOST, free_port, wait_port
 # Every wait below is bounded: formation and failover take seconds, never minutes.
 CLUSTER_DEADLINE = 30.0
 SENTINEL_DEADLINE = 30.0
-MASTER_NAME = "mymaster"
 
 
 def _binary(name: str) -> str:
@@ -137,8 +136,9 @@ def start_cluster(tmp: Path) -> Cluster:
 
 @dataclass
 class SentinelSetup:
-    """One master, one replica (replicaof) and three sentinels watching ``MASTER_NAME``."""
+    """One master, one replica (replicaof) and three sentinels watching service ``name``."""
 
+    name: str
     master: int
     replica: int
     sentinels: list[int]
@@ -150,7 +150,7 @@ class SentinelSetup:
 
     def master_port(self) -> int:
         """Return the port the first sentinel names as master now."""
-        out = self.sentinel_cli("sentinel", "get-master-addr-by-name", MASTER_NAME).split()
+        out = self.sentinel_cli("sentinel", "get-master-addr-by-name", self.name).split()
         return int(out[1])
 
     def role(self, port: int) -> str:
@@ -162,6 +162,9 @@ def start_sentinel(tmp: Path) -> SentinelSetup:
     began = time.monotonic()
     servers = Servers()
     master, replica = free_port(), free_port()
+    # One service name per setup: django-redis keeps its pools per URL for the process, and
+    # the URL names the service, so a reused name would reach the previous setup's sentinels.
+    name = f"mymaster{master}"
     sentinels = [free_port() for _ in range(3)]
     common = ["--bind", HOST, "--save", "", "--appendonly", "no"]
     try:
@@ -173,14 +176,14 @@ def start_sentinel(tmp: Path) -> SentinelSetup:
             conf = tmp / f"sentinel-{port}.conf"
             conf.write_text(
                 f"port {port}\nbind {HOST}\ndir {tmp}\n"
-                f"sentinel monitor {MASTER_NAME} {HOST} {master} 2\n"
-                f"sentinel down-after-milliseconds {MASTER_NAME} 1000\n"
-                f"sentinel failover-timeout {MASTER_NAME} 5000\n"
-                f"sentinel parallel-syncs {MASTER_NAME} 1\n"
+                f"sentinel monitor {name} {HOST} {master} 2\n"
+                f"sentinel down-after-milliseconds {name} 1000\n"
+                f"sentinel failover-timeout {name} 5000\n"
+                f"sentinel parallel-syncs {name} 1\n"
             )
             servers.spawn([str(conf), "--sentinel"], tmp, port)
         deadline = time.monotonic() + SENTINEL_DEADLINE
-        setup = SentinelSetup(master, replica, sentinels, servers)
+        setup = SentinelSetup(name, master, replica, sentinels, servers)
         while not _sentinels_ready(setup):
             if time.monotonic() > deadline:
                 raise RuntimeError("sentinels did not discover each other and the replica in time")
@@ -197,8 +200,10 @@ def _sentinels_ready(setup: SentinelSetup) -> bool:
     if "master_link_status:up" not in _cli(setup.replica, "info", "replication"):
         return False
     for index in range(3):
-        fields = setup.sentinel_cli("sentinel", "master", MASTER_NAME, index=index).split()
+        fields = setup.sentinel_cli("sentinel", "master", setup.name, index=index).split()
         info = dict(zip(fields[::2], fields[1::2], strict=False))
         if info.get("num-slaves") != "1" or info.get("num-other-sentinels") != "2":
+            return False
+        if info.get("flags") != "master":  # not s_down/o_down/disconnected: clients find it
             return False
     return True

@@ -20,6 +20,8 @@ from infra_core.redis.lazy import build_cluster
 class ClusterClient(DefaultClient):  # type: ignore[misc]
     """A django-redis client on a Redis Cluster (each LOCATION entry: one startup node)."""
 
+    infra_cluster = True
+
     def __init__(self, server: Any, params: dict[str, Any], backend: Any) -> None:
         super().__init__(server, params, backend)
         self.locations = [str(s).strip() for s in self._server]  # type: ignore[has-type]

@@ -46,9 +46,8 @@ def is_cluster_alias(alias: str) -> bool:
     """Return True if ``CACHES[alias]`` uses ``ClusterClient`` (or a subclass)."""
     from django.core.cache import caches
 
-    from infra_core.redis.cluster import ClusterClient
-
-    return isinstance(getattr(caches[alias], "client", None), ClusterClient)
+    # An attribute, not isinstance: infra_core.redis.cluster imports this module.
+    return bool(getattr(getattr(caches[alias], "client", None), "infra_cluster", False))
 
 
 class LazyCluster:

@@ -90,6 +90,7 @@ def registered() -> tuple[Concern, ...]:
     return tuple(_registered.values())
 
 
+
 def settings_messages(table: Iterable[conf.Setting[Any]]) -> list[django_checks.CheckMessage]:
     """Return one error per setting of ``table`` that its own parser rejects."""
     messages: list[django_checks.CheckMessage] = []

@@ -151,7 +151,6 @@ def cache_alias(value: Any) -> str:
         raise SettingError("is not a cache alias in CACHES")
     return value
 
-
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
 

@@ -32,7 +32,9 @@ class KeysetPagination(BasePagination):
         """Return the ordering of this list (override to let a view or request choose)."""
         return self.ordering
 
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any]:
         """Return this page's rows; a bad cursor or size is a 400 naming the query parameter."""
         self.request = request
         limit: Any = self.page_size

@@ -19,7 +19,7 @@ from infra_core.metrics.conf import METRICS_ALLOW_STAFF, METRICS_ALLOWED_IPS, ME
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_UNIQUE = 5
 KEY_HINT = (
-    "Read it from the environment (a secret Var with min_length=50); generate one with python -c "
+    'Read it from the environment (a secret Var with min_length=50); generate one with python -c '
     '"import secrets; print(secrets.token_urlsafe(50))".'
 )
 

@@ -33,7 +33,9 @@ def publish(
     ``using`` commits, and never if it rolls back. Raises ValueError, sending nothing, when the
     name, payload or source is invalid.
     """
-    event = Event.create(name, payload, source=EVENTS_SOURCE.value if source is None else source)
+    event = Event.create(
+        name, payload, source=EVENTS_SOURCE.value if source is None else source
+    )
     subs = subscriptions(event.name)
     send = partial(_fan_out, event, subs, context.snapshot(), raise_errors=not on_commit)
     if on_commit:

@@ -31,7 +31,9 @@ def on_login_failed(
 ) -> None:
     """Log a ``login_failed`` security event (Django's ``user_login_failed`` signal)."""
     # Django has already masked the password in ``credentials``; only the username is kept.
-    log_security_event("login_failed", request=request, username=_username(dict(credentials or {})))
+    log_security_event(
+        "login_failed", request=request, username=_username(dict(credentials or {}))
+    )
 
 
 def connect() -> None:

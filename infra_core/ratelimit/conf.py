@@ -62,8 +62,6 @@ RATELIMIT_ENABLED: Setting[bool] = Setting(
     "Master switch: False skips every limit (no Redis calls, no headers).",
     "infra_core.E208",
 )
-
-
 def rule_list(value: Any) -> list[dict[str, Any]]:
     """A list of rule dicts (their fields: E207)."""
     if not isinstance(value, list | tuple) or not all(isinstance(r, Mapping) for r in value):
@@ -77,8 +75,6 @@ RATELIMIT_RULES: Setting[list[dict[str, Any]]] = Setting(
     rule_list,  # each rule's fields validated by system_checks (E207)
     'RateLimitMiddleware rules, first match wins: {"path" or "url_name", "scope", "key"}.',
 )
-
-
 def optional_rule(value: Any) -> dict[str, Any] | None:
     """None (or empty) for no default rule, else the rule dict (its fields: E207)."""
     return mapping(value) if value else None

@@ -117,6 +117,7 @@ def forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
         _targets.clear()
 
 
+
 def hit(scope: str, ident: str, rate: Rate) -> Decision:
     """Count one request of ``ident`` in ``scope`` and return the decision, applying the policy."""
     raw = bucket(scope, ident, rate)
@@ -149,7 +150,9 @@ def decide(
     plan: str | None = None
     if rate is UNSET:
         plan = resolve_plan(request)
-        parsed = rate_for(scope, plan, RATELIMIT_RATES.value, RATELIMIT_DEFAULT_PLAN.value)
+        parsed = rate_for(
+            scope, plan, RATELIMIT_RATES.value, RATELIMIT_DEFAULT_PLAN.value
+        )
     else:
         parsed = parse_rate(rate)
     if parsed is None:

@@ -50,15 +50,11 @@ class DeadLetterQuerySet(BatchDeleteQuerySet["DeadLetter"]):
     # double click) exactly one wins. They return the number of rows changed (0 or 1).
     def claim_replay(self, pk: int, *, actor: str, task_id: str, at: datetime) -> int:
         """Mark pending row ``pk`` replayed as ``task_id`` by ``actor``."""
-        return (
-            self.pending()
-            .filter(pk=pk)
-            .update(
-                status=DeadLetter.Status.REPLAYED,
-                replayed_by=actor[:150],
-                replayed_at=at,
-                replayed_task_id=task_id,
-            )
+        return self.pending().filter(pk=pk).update(
+            status=DeadLetter.Status.REPLAYED,
+            replayed_by=actor[:150],
+            replayed_at=at,
+            replayed_task_id=task_id,
         )
 
     def release_replay(self, pk: int, *, task_id: str) -> int:

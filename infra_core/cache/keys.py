@@ -126,6 +126,12 @@ def invalidate_pattern(pattern: str, *, alias: str = "default", batch: int = SCA
     from django.core.cache import caches
 
     match = str(caches[alias].client.make_pattern(pattern))  # type: ignore[attr-defined]
+    if store.cluster:
+        try:
+            return int(store.guard.run(lambda client: _cluster_unlink(client, match, batch)))
+        except RedisUnavailable as exc:
+            _failed("invalidate", "pattern", exc)
+            return 0
     deleted, cursor = 0, 0
     try:
         while True:
@@ -144,6 +150,30 @@ def invalidate_pattern(pattern: str, *, alias: str = "default", batch: int = SCA
     except RedisUnavailable as exc:
         _failed("invalidate", "pattern", exc)
         return deleted
+
+
+def _cluster_unlink(client: Any, match: str, batch: int) -> int:
+    """SCAN every primary of a cluster for ``match`` and the matching keys' locks; UNLINK them.
+
+    Locks of keys without a hash tag are ``{<key>}:__lock__`` there (``cluster_lock_key``),
+    which the pattern itself does not match: a second walk finds them.
+    """
+    deleted = 0
+    for pattern, counted in ((match, True), ("{" + match + "}" + LOCK_SUFFIX, False)):
+        found: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=batch):
+            found.append(key)
+            if len(found) >= batch:
+                deleted += _unlink(client, found, counted)
+                found = []
+        if found:
+            deleted += _unlink(client, found, counted)
+    return deleted
+
+
+def _unlink(client: Any, found: list[bytes], counted: bool) -> int:
+    client.unlink(*found)
+    return sum(1 for k in found if not k.endswith(LOCK_SUFFIX.encode())) if counted else 0
 
 
 def increment(key: str, delta: int = 1, *, ttl: TTL = None, alias: str = "default") -> int | None:

@@ -8,9 +8,11 @@ outage policy. Redis entries are written only by the holder of the key's lock (s
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any
 
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
+from infra_core.redis.lazy import LazyCluster
 
 LOCK_SUFFIX = ":__lock__"
 VALUE, ACQUIRED, BUSY = 1, 2, 0
@@ -41,6 +43,39 @@ RELEASE_LUA = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def plain_lock_key(rk: str) -> str:
+    """Return the lock of made key ``rk`` on one Redis server: ``<key>:__lock__``."""
+    return rk + LOCK_SUFFIX
+
+
+def cluster_lock_key(rk: str) -> str:
+    """Return the lock of ``rk`` on a Redis Cluster, in ``rk``'s hash slot.
+
+    A key with a hash tag keeps ``<key>:__lock__`` (same tag, same slot); any other key's lock is
+    ``{<key>}:__lock__``, whose tag is the whole key, so both hash alike. A key with a ``}`` but
+    no tag cannot be its own tag: its lock is tagged with a short string of the same slot.
+    """
+    start = rk.find("{")
+    if start != -1 and rk.find("}", start + 2) != -1 and rk.find("}", start + 1) != start + 1:
+        return rk + LOCK_SUFFIX
+    if "}" not in rk:
+        return "{" + rk + "}" + LOCK_SUFFIX
+    from redis.crc import key_slot
+
+    return "{" + _slot_tag(key_slot(rk.encode())) + "}" + rk + LOCK_SUFFIX
+
+
+@lru_cache(maxsize=1024)
+def _slot_tag(slot: int) -> str:
+    """Return the first decimal string hashing to ``slot`` (found in ~16k tries at most)."""
+    from redis.crc import key_slot
+
+    for n in range(1_000_000):  # bounded: every slot is hit far sooner
+        if key_slot(b"%d" % n) == slot:
+            return str(n)
+    raise ValueError(f"no tag found for slot {slot}")
 
 
 def _pack_get(key: bytes) -> bytes:
@@ -74,6 +109,8 @@ class RedisStore:
         self._claim = self.guard.script(CLAIM_LUA)
         self._store = self.guard.script(STORE_LUA)
         self._release = self.guard.script(RELEASE_LUA)
+        self.cluster = isinstance(self.guard.client, LazyCluster)
+        self.lock_key = cluster_lock_key if self.cluster else plain_lock_key
 
     def get(self, key: str) -> bytes | None:
         """Return the raw entry of ``key`` or None (one GET)."""
@@ -107,29 +144,33 @@ class RedisStore:
     def claim(self, key: str, token: str, lock_ms: int) -> tuple[int, bytes | None]:
         """Return (VALUE, raw) if present, (ACQUIRED, None) if the lock was free, else BUSY."""
         rk = self.make_key(key)
-        state, raw = self._eval(self._claim, [rk, rk + LOCK_SUFFIX], [token, lock_ms])
+        state, raw = self._eval(self._claim, [rk, self.lock_key(rk)], [token, lock_ms])
         return int(state), raw or None
 
     def lock(self, key: str, token: str, lock_ms: int) -> bool:
         """Take ``key``'s lock if it is free."""
-        lk = self.make_key(key) + LOCK_SUFFIX
+        lk = self.lock_key(self.make_key(key))
         return bool(self.guard.run(lambda client: client.set(lk, token, nx=True, px=lock_ms)))
 
     def store(self, key: str, raw: bytes, px: int, token: str) -> bool:
         """Write ``raw`` (TTL ``px`` ms, 0: none) if ``token`` still owns the lock; release it."""
         rk = self.make_key(key)
-        return bool(self._eval(self._store, [rk, rk + LOCK_SUFFIX], [token, raw, px]))
+        return bool(self._eval(self._store, [rk, self.lock_key(rk)], [token, raw, px]))
 
     def release(self, key: str, token: str) -> None:
         """Delete ``key``'s lock if ``token`` owns it."""
-        self._eval(self._release, [self.make_key(key) + LOCK_SUFFIX], [token])
+        self._eval(self._release, [self.lock_key(self.make_key(key))], [token])
 
     def delete(self, keys: tuple[str, ...]) -> int:
         """Delete the entries and their locks; return how many entries existed."""
         made = [self.make_key(k) for k in keys]
-        locks = [k + LOCK_SUFFIX for k in made]
+        locks = [self.lock_key(k) for k in made]
 
         def unlink(client: Any) -> int:
+            if self.cluster:  # keys span slots: redis-py splits UNLINK by slot, no pipeline
+                removed = int(client.unlink(*made))
+                client.unlink(*locks)
+                return removed
             pipe = client.pipeline(transaction=False)
             pipe.unlink(*made)
             pipe.unlink(*locks)

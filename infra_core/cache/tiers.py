@@ -18,9 +18,10 @@ def _factory(store: RedisStore) -> Any:
 
     pool = store.guard.client.connection_pool
     if type(pool) is not ConnectionPool:
+        kind = type(pool).__name__ if pool is not None else type(store.guard.client).__name__
         raise ValueError(
             f"local=True needs a plain Redis connection pool; CACHES[{store.alias!r}] uses "
-            f"{type(pool).__name__} (Sentinel/Cluster: not supported by the local tier)"
+            f"{kind} (Sentinel/Cluster: not supported by the local tier)"
         )
     kwargs = dict(pool.connection_kwargs)
     kwargs["protocol"] = 2  # the tracker speaks RESP2 pub/sub framing

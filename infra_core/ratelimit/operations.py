@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -19,11 +20,13 @@ from infra_core.ratelimit.conf import (
 from infra_core.ratelimit.decision import FALLBACK, LOCAL, bucket_prefix
 from infra_core.ratelimit.keys import bounded
 from infra_core.redis import RedisUnavailable, guarded, is_redis_cache
+from infra_core.redis.lazy import LazyCluster
 
 _GLOB = re.compile(r"([*?\[\]\\])")
 # SCAN page size and a hard cap on pages: a reset must end even on a huge keyspace.
 _SCAN_COUNT = 500
 _MAX_PAGES = 10_000
+_MAX_KEYS = _SCAN_COUNT * 100  # one identity's buckets: a handful per rate and algorithm
 
 
 def reset_identity(scope: str, ident: str) -> int:
@@ -37,6 +40,10 @@ def reset_identity(scope: str, ident: str) -> int:
     guard = guarded(alias)
 
     def delete(client: Any) -> int:
+        if isinstance(client, LazyCluster):
+            # One identity's buckets share a hash tag, hence one node; redis-py walks each primary.
+            doomed = list(islice(client.scan_iter(match=pattern, count=_SCAN_COUNT), _MAX_KEYS))
+            return int(client.delete(*doomed)) if doomed else 0
         count, cursor = 0, 0
         for _ in range(_MAX_PAGES):
             cursor, found = client.scan(cursor=cursor, match=pattern, count=_SCAN_COUNT)

@@ -16,6 +16,7 @@ from infra_core.redis.conf import (
     REDIS_SOCKET_TIMEOUT,
 )
 from infra_core.redis.hot import HotConnections
+from infra_core.redis.lazy import LazyCluster
 
 T = TypeVar("T")
 
@@ -57,6 +58,12 @@ def _short_timeout_client(alias: str, timeout: float) -> tuple[Any, int | None]:
     from django_redis import get_redis_connection
     from redis import ConnectionPool, Redis
 
+    from infra_core.redis.lazy import build_cluster, is_cluster_alias
+
+    if is_cluster_alias(alias):
+        backend: Any = caches[alias]
+        locations, options = backend.client.locations, backend.client._options
+        return LazyCluster(lambda: build_cluster(locations, options, timeout=timeout)), None
     base = get_redis_connection(alias)
     pool = base.connection_pool
     if type(pool) is not ConnectionPool:
@@ -105,9 +112,10 @@ class GuardedRedis:
             result = fn(self.client)
         except BaseException as exc:
             # Imported here, not per call: an import statement costs ~1 µs on the hot path.
-            from redis.exceptions import RedisError
+            from redis.exceptions import RedisClusterException, RedisError
 
-            if isinstance(exc, RedisError | OSError):
+            # RedisClusterException: no cluster node reachable (it is not a RedisError).
+            if isinstance(exc, RedisError | RedisClusterException | OSError):
                 self.breaker.record_failure(exc)
                 raise RedisUnavailable(
                     self.alias, self.breaker.retry_after(), type(exc).__name__
@@ -147,7 +155,9 @@ def reset(*, setting: str | None = None, **kwargs: Any) -> None:
     if setting is None or setting in {"CACHES", "INFRA_CORE"}:
         with _lock:
             for guard in _guards.values():
-                if guard.client is not None and hasattr(guard.client, "connection_pool"):
+                if isinstance(guard.client, LazyCluster):
+                    guard.client.close()
+                elif guard.client is not None and hasattr(guard.client, "connection_pool"):
                     guard.client.connection_pool.disconnect()
                 if guard.hot is not None:
                     guard.hot.close()

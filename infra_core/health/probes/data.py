@@ -122,8 +122,15 @@ class RedisCheck(HealthCheck):
             return None
         from django_redis import get_redis_connection
 
+        from infra_core.redis.lazy import is_cluster_alias
+
         # Timeouts come from the cache's OPTIONS (SOCKET_TIMEOUT); infra_core.W302 warns if unset.
-        get_redis_connection(self.alias).ping()
+        client = get_redis_connection(self.alias)
+        if is_cluster_alias(self.alias):
+            # A cluster is up when every primary answers, not just the one PING goes to.
+            client.ping(target_nodes="primaries")
+        else:
+            client.ping()
         return None
 
 

@@ -114,6 +114,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     tasks = FIGURES["tasks"]
     write(
         f"requests sent {FIGURES['requests_sent']}, 5xx {FIGURES['responses_5xx']} "
+        f"(of them 500s after a connection lost during COMMIT, docs/db.md: "
+        f"{FIGURES.get('responses_500_commit_lost', 0)}) "
         f"(+ {FIGURES['responses_503_documented']} documented 503s), "
         f"429s {FIGURES['responses_429']}, socket errors {FIGURES['socket_errors']}"
     )

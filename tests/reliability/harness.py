@@ -8,6 +8,7 @@ ever terminates backends of that database with the suite's ``application_name``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import signal
@@ -17,7 +18,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,17 +183,29 @@ def migrate(env: dict[str, str], log: Path) -> None:
         )  # fmt: skip
 
 
-def _stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait: float = 15) -> None:
+def _stop_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait: float = 20) -> None:
+    """``sig`` to the main process (a warm shutdown for gunicorn and Celery), then SIGKILL to
+    its whole process group if it has not exited within ``wait`` seconds."""
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
+        os.kill(proc.pid, sig)
     try:
         proc.wait(wait)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def server_errors(log: Path) -> list[dict[str, Any]]:
+    """The ``django.request`` records of 500 responses in a gunicorn log (JSON lines)."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        if '"Internal Server Error' in line and line.startswith("{"):
+            with contextlib.suppress(ValueError):
+                found.append(json.loads(line))
+    return found
 
 
 @dataclass
@@ -232,6 +244,10 @@ class Gunicorn:
             return sorted(c.pid for c in psutil.Process(self.proc.pid).children())
         return []
 
+    @property
+    def log(self) -> Path:
+        return self.workdir / f"gunicorn-{self.port}.log"
+
     def rss(self) -> dict[int, int]:
         out = {}
         for pid in self.workers():
@@ -254,6 +270,7 @@ class CeleryWorker:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes] | None = None
+
     def start(self, timeout: float = 60) -> None:
         name = f"rel{time.monotonic_ns()}@127.0.0.1"
         self.log_path = self.log_path.with_name(f"worker-{name.split('@')[0]}.log")
@@ -290,18 +307,11 @@ class CeleryWorker:
     def kill_all(self) -> None:
         """SIGKILL main process and pool together, as a lost node."""
         assert self.proc is not None
-        _stop_group(self.proc, signal.SIGKILL, 10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM to the main process: Celery's warm shutdown (running tasks finish)."""
         if self.proc is not None:
             _stop_group(self.proc)
-
-
-@contextlib.contextmanager
-def started(*servers: Any) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        for server in reversed(servers):
-            with contextlib.suppress(Exception):
-                server.stop()

@@ -40,6 +40,10 @@ FIGURES: dict[str, Any] = {
 }
 
 
+# Keys whose /enqueue/ request answered a 500: whether their row committed is unknown to the caller.
+FAILED_KEYS: set[str] = set()
+
+
 def add_counts(counts: dict[str, int]) -> None:
     FIGURES["requests_sent"] += counts.get("requests", 0)
     FIGURES["responses_5xx"] += counts.get("r5xx", 0)
@@ -83,17 +87,22 @@ def hit(port: int, path: str, n: int, threads: int = 8) -> Counter[int]:
     return statuses
 
 
-def request_counts(port: int) -> dict[str, float]:
-    """``infra_core_http_requests_total`` by route, summed over workers (multiprocess mode)."""
+def metric_totals(port: int, family_name: str, suffix: str, label: str) -> dict[str, float]:
+    """Samples of one family ending in ``suffix``, summed by ``label`` over the workers."""
     reply = get(port, "/metrics", {"Authorization": f"Bearer {TOKEN}"})
     assert reply.status == 200, reply.body[:300]
     totals: Counter[str] = Counter()
     for family in text_string_to_metric_families(reply.body.decode()):
-        if family.name == "infra_core_http_requests":
+        if family.name == family_name:
             for sample in family.samples:
-                if sample.name.endswith("_total"):
-                    totals[sample.labels.get("route", "")] += sample.value
+                if sample.name.endswith(suffix):
+                    totals[sample.labels.get(label, "")] += sample.value
     return dict(totals)
+
+
+def request_counts(port: int) -> dict[str, float]:
+    """``infra_core_http_requests_total`` by route, summed over workers (multiprocess mode)."""
+    return metric_totals(port, "infra_core_http_requests", "_total", "route")
 
 
 def wrk_binary() -> str:
@@ -149,7 +158,7 @@ class TaskSender:
     fail_every: int = 10
     sleep: float = 0.0
     statuses: Counter[int] = field(default_factory=Counter)
-    bodies: list[bytes] = field(default_factory=list)
+    bodies: list[tuple[int, bytes]] = field(default_factory=list)
     sent: int = 0
     stopped: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -173,14 +182,16 @@ class TaskSender:
             self.sent += 1
             self.statuses[reply.status] += 1
             if reply.status >= 500:
-                self.bodies.append(reply.body[:300])
+                self.bodies.append((reply.status, reply.body[:300]))
+                if reply.status != 503:
+                    FAILED_KEYS.add(f"{self.prefix}-{i}")
             time.sleep(self.every)
 
     def stop(self) -> Counter[int]:
         self.stopped.set()
         if self.thread is not None:
             self.thread.join(30)
-        documented = sum(1 for b in self.bodies if b"job_queue_unavailable" in b)
+        documented = sum(1 for _, b in self.bodies if b"job_queue_unavailable" in b)
         add_counts(
             {
                 "requests": self.sent,

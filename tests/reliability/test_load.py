@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -9,10 +10,19 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from tests.reliability.conftest import Stack
 from tests.reliability.harness import Gunicorn
-from tests.reliability.load import FIGURES, WrkRun, add_counts, get, hit, request_counts
+from tests.reliability.load import (
+    FIGURES,
+    WrkRun,
+    add_counts,
+    get,
+    hit,
+    metric_totals,
+    request_counts,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -91,3 +101,38 @@ def test_load_metrics_count_every_request_across_workers_and_a_worker_restart(
     total = request_counts(port)["pid"]
     FIGURES["metrics"]["pid_route_counted_of_1200_sent_across_a_sigkill"] = total - base
     assert total == base + 1200
+
+
+def test_load_probe_storm_runs_each_check_at_most_once_per_process_per_cache_period(
+    stack: Stack,
+) -> None:
+    """500 concurrent /ready/ (H-04): rounds are cached 2 s per process and shared in flight."""
+    port = stack.web.port
+
+    def rounds() -> dict[str, float]:
+        return metric_totals(port, "infra_core_health_check_duration_seconds", "_count", "check")
+
+    before = rounds()
+    start = time.monotonic()
+    statuses = hit(port, "/ready/", 500, threads=32)
+    elapsed = time.monotonic() - start
+    after = rounds()
+    assert statuses == Counter({200: 500}), statuses
+    ran = {check: after[check] - before.get(check, 0) for check in after}
+    bound = 2 * (math.ceil(elapsed / 2.0) + 1)  # 2 workers x (cache periods + the one in flight)
+    FIGURES["metrics"]["ready_storm_500_check_rounds"] = {**ran, "bound": bound}
+    assert ran and max(ran.values()) <= bound, (ran, bound, elapsed)
+
+
+def test_load_leaves_no_redis_key_without_ttl(stack: Stack) -> None:
+    """After the load (R-03): every key infra_core wrote in Redis expires on its own."""
+    client = redis.Redis(host="127.0.0.1", port=stack.cache.port, socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(count=1000))[:20000]
+        ttls = {key: client.ttl(key) for key in keys}
+    finally:
+        client.close()
+    FIGURES["metrics"]["redis_keys_scanned_after_load"] = len(keys)
+    assert keys, "the load wrote no key: the scan proves nothing"
+    assert not [k for k, ttl in ttls.items() if ttl == -1], "keys without a TTL"
+    assert max(ttls.values()) <= 3600, max(ttls.values())

@@ -10,7 +10,9 @@ from infra_core.db import atomic_with_retry
 from infra_core.tasks import RetryPolicy, infra_task
 
 # Database errors are retried (a terminated connection); the deliberate failure is not.
-POLICY = RetryPolicy(retry_on=(DatabaseError,), max_retries=5, base_delay=0.2, max_delay=2, jitter=0)
+POLICY = RetryPolicy(
+    retry_on=(DatabaseError,), max_retries=5, base_delay=0.2, max_delay=2, jitter=0
+)
 
 
 class Planned(LookupError):

@@ -19,7 +19,7 @@ from tests.reliability.harness import (
     CeleryWorker,
     Database,
     Gunicorn,
-    TcpProxy,
+    ProxyProcess,
     migrate,
     stack_env,
 )
@@ -33,7 +33,7 @@ class Stack:
     workdir: Path
     db: Database
     cache: ThrowawayRedis
-    proxy: TcpProxy
+    proxy: ProxyProcess
     broker: ThrowawayRedis
     env: dict[str, str]
     web: Gunicorn
@@ -41,7 +41,7 @@ class Stack:
     extra: list[Any] = field(default_factory=list)
 
     def pids(self) -> list[int]:
-        pids = [*self.web.pids(), *self.worker.pids()]
+        pids = [*self.web.pids(), *self.worker.pids(), *self.proxy.pids()]
         for server in (self.cache, self.broker):
             if server.proc is not None:
                 pids.append(server.proc.pid)
@@ -64,7 +64,7 @@ def stack() -> Iterator[Stack]:
         port=free_port(),
         args=["--appendonly", "yes", "--appendfsync", "always", "--dir", str(broker_dir)],
     )
-    proxy: TcpProxy | None = None
+    proxy: ProxyProcess | None = None
     web: Gunicorn | None = None
     worker: CeleryWorker | None = None
     stack: Stack | None = None
@@ -72,7 +72,7 @@ def stack() -> Iterator[Stack]:
     try:
         cache.start()
         broker.start()
-        proxy = TcpProxy(cache.port)
+        proxy = ProxyProcess(cache.port)
         env = stack_env(db, proxy.url, broker.url)
         migrate(env, workdir / "migrate.log")
         db.setup_tables()

@@ -12,10 +12,8 @@ import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -80,84 +78,43 @@ class Database:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-class TcpProxy:
-    """A loopback TCP forwarder whose upstream can be black-holed (accept, never answer)."""
+class ProxyProcess:
+    """tests/reliability/proxy.py in a process of its own (not competing with the test for the
+    GIL): SIGUSR1 black-holes the upstream, SIGUSR2 heals it; each is acknowledged on stdout."""
 
     def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((HOST, 0))
-        self.sock.listen(128)
-        self.port: int = self.sock.getsockname()[1]
-        self.blackholed = threading.Event()
-        self.stopped = threading.Event()
-        self.conns: set[socket.socket] = set()
-        self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.proxy", str(upstream_port)],
+            cwd=ROOT, stdout=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+        self.port = int(self._line())
+
+    def _line(self, timeout: float = 10) -> str:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, "the proxy did not answer"
+        return self.proc.stdout.readline().decode().strip()
 
     @property
     def url(self) -> str:
         return f"redis://{HOST}:{self.port}/0"
 
-    def _accept(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self.stopped.is_set():
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        upstream: socket.socket | None = None
-        with self.lock:
-            self.conns.add(client)
-        try:
-            if not self.blackholed.is_set():
-                upstream = socket.create_connection((HOST, self.upstream_port), timeout=1)
-                with self.lock:
-                    self.conns.add(upstream)
-            self._pump(client, upstream)
-        except OSError:
-            pass
-        finally:
-            for s in (client, upstream):
-                if s is not None:
-                    with self.lock:
-                        self.conns.discard(s)
-                    with contextlib.suppress(OSError):
-                        s.close()
-
-    def _pump(self, client: socket.socket, upstream: socket.socket | None) -> None:
-        ends = [client] if upstream is None else [client, upstream]
-        while not self.stopped.is_set():
-            ready, _, _ = select.select(ends, [], [], 0.2)
-            for s in ready:
-                data = s.recv(65536)
-                if not data:
-                    return
-                if self.blackholed.is_set() or upstream is None:
-                    continue  # swallowed: the client waits for its socket timeout
-                (upstream if s is client else client).sendall(data)
-
     def blackhole(self) -> None:
-        self.blackholed.set()
+        self.proc.send_signal(signal.SIGUSR1)
+        assert self._line() == "blackholed"
 
     def heal(self) -> None:
-        """Forward again; connections opened or starved during the hole are closed."""
-        with self.lock:
-            for s in list(self.conns):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-        self.blackholed.clear()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGUSR2)
+            assert self._line() == "healed"
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid]
 
     def stop(self) -> None:
-        self.stopped.set()
-        self.heal()
-        self.thread.join(2)
-        self.sock.close()
+        _stop_group(self.proc, signal.SIGTERM, 5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def stack_env(db: Database, cache_url: str, broker_url: str, **extra: str) -> dict[str, str]:

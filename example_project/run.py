@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]  # fmt: skip
     web, worker = children
+    say(f"run: starting (web pid {web.pid}, worker pid {worker.pid})")
     code = 0
     try:
         deadline = time.monotonic() + args.start_timeout

@@ -18,10 +18,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 
+import psutil
 import pytest
 
 from tests.conftest import HOST
-from tests.example.conftest import ROOT, Served, alive, serve
+from tests.example.conftest import BANNER_RE, ROOT, Served, alive, example_env, serve
 from tests.example.walkthrough import fill, mismatch, remember, run_python, steps
 
 Runner = Callable[[str, dict[str, str]], str]
@@ -144,3 +145,31 @@ def test_make_run_ctrl_c_stops_web_and_worker(
     served: Served, walked: list[tuple[str, str]]
 ) -> None:
     assert_interrupt_stops_everything(served)
+
+
+@pytest.mark.integration
+def test_make_run_web_server_failing_stops_the_worker_and_exits_1(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    tmp = tmp_path_factory.mktemp("make-run-busy")
+    with socket.socket() as busy:
+        busy.bind((HOST, 0))
+        busy.listen(1)  # runserver cannot bind: "That port is already in use"
+        served = Served(port=busy.getsockname()[1], env=example_env(tmp), log_path=tmp / "run.log")
+        try:
+            with served.log_path.open("ab") as log:
+                served.proc = subprocess.Popen(
+                    [sys.executable, "-m", "example_project.run", "--port", str(served.port)],
+                    cwd=ROOT, env=served.env, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )  # fmt: skip
+            assert served.proc.wait(240) == 1, served.text()[-3000:]
+            found = BANNER_RE.search(served.text())
+            assert found, served.text()[-3000:]
+            served.pids = {"web": int(found.group(1)), "worker": int(found.group(2))}
+            assert "run: the web server did not come up" in served.text()
+            left = [pid for pid in served.pids.values() if psutil.pid_exists(pid)
+                    and alive(psutil.Process(pid))]  # fmt: skip
+            assert not left, f"still running: {left}"
+        finally:
+            served.kill()

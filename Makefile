@@ -38,9 +38,12 @@ bench-deps:
 	    || apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk) \
 	    || echo "wrk could not be installed: the HTTP part of bench_stack.py will be skipped"
 
+# Migrates SQLite, creates the demo admin (once) and demo data, then serves example_project and a
+# Celery worker on kombu's filesystem broker until Ctrl-C (example_project/run.py). PORT=8001 to move;
+# REDIS_URL / DATABASE_URL to use real services.
+PORT ?= 8000
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python -m example_project.run --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

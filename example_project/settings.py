@@ -60,6 +60,10 @@ ENV = EnvSchema(
     SENTRY_TRACES_SAMPLE_RATE=Var(float, default=0.0, min=0, max=1, help="Share of traces."),
     EXAMPLE_DEMO_RATE=Var(str, default="5/m", help="Rate of the /demo/limited/ view."),
     EXAMPLE_ENV_FILE=Var("path", default=None, help="A .env file to read (never by default)."),
+    EXAMPLE_PORT=Var(int, default=8000, min=1, max=65535, help="Port `make run` serves on."),
+    EXAMPLE_BROKER_DIR=Var(
+        "path", default=None, help="Folder of the filesystem broker; unset: .celery-broker/."
+    ),
 )
 # A .env file is read only when asked, and never overrides the real environment.
 env = ENV.load(env_file=os.environ.get("EXAMPLE_ENV_FILE") or None)
@@ -81,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "infra_core",
+    "example_project.shop",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +119,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.DATABASE_URL}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write to one file: WAL lets readers go on during a write,
+    # IMMEDIATE takes the write lock up front (no "database is locked" on a lock upgrade).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+else:
+    # A dead database server fails the health check in 3 s instead of blocking (infra_core.W301).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 if env.REDIS_URL:
     REDIS_URL = str(env.REDIS_URL["LOCATION"])
@@ -129,13 +143,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Known and accepted for a one-process demo: limits are counted per process without Redis.
     # (In `check --deploy` the same finding is infra_core.E714, which is not silenced.)
-    SILENCED_SYSTEM_CHECKS = ["infra_core.W205"]
+    # Likewise cache-aside single flight and invalidation (W509): the web process is the only one
+    # that caches (the worker writes no Item), so the demo's invalidation is still exact.
+    SILENCED_SYSTEM_CHECKS = ["infra_core.W205", "infra_core.W509"]
 
 # Celery: Redis when configured, else kombu's filesystem transport (no server needed).
 CELERY_BROKER_URL = env.CELERY_BROKER_URL or REDIS_URL or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = BASE_DIR / ".celery-broker"
-    _broker_dir.mkdir(exist_ok=True)
+    _broker_dir = Path(env.EXAMPLE_BROKER_DIR or BASE_DIR / ".celery-broker")
+    (_broker_dir / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -175,8 +191,13 @@ INFRA_CORE: dict[str, object] = {
         "demo": env.EXAMPLE_DEMO_RATE,
         # POST /demo/task/ per client IP: enqueueing is not free, and it can fill the DLQ.
         "demo_task": "10/m",
+        # GET /api/quota/, per demo API key (X-Api-Key) or client IP: small, to see a 429.
+        "quota": {"free": "3/m", "pro": "10/m", "enterprise": None},
     },
     "RATELIMIT_DEFAULT_PLAN": "free",
+    "RATELIMIT_PLAN_RESOLVER": "example_project.shop.plans.plan_of",
+    # Every committed Item change bumps the "items" namespace: cached list pages are retired.
+    "CACHE_INVALIDATION": {"shop.Item": {"namespaces": ["items"]}},
     "ACCESS_LOG_SLOW_MS": 500,
     # Prometheus scrapes /metrics with "Authorization: Bearer $METRICS_TOKEN"; unset: staff only.
     "METRICS_TOKEN": env.METRICS_TOKEN,

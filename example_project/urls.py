@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("demo/task/", views.publish_task, name="demo-task"),
     path("demo/limited/", views.limited, name="demo-limited"),
+    path("api/", include("example_project.shop.urls")),
     path("", include("infra_core.urls")),
 ]

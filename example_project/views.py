@@ -27,7 +27,11 @@ def index(request: HttpRequest) -> JsonResponse:
                 "/live/",
                 "/metrics",
                 "/admin/",
-                "POST /demo/task/ {\"order\": -1}",
+                "GET /api/quota/ (X-Api-Key: demo-free | demo-pro | demo-enterprise)",
+                "GET, POST /api/items/",
+                "GET, PATCH (If-Match), PUT (version) /api/items/<id>/",
+                "POST /api/items/<id>/buy/",
+                'POST /demo/task/ {"order": -1}',
                 "/demo/limited/",
             ],
         }

@@ -1,0 +1,1 @@
+"""The example's shop: items (versioned, audited, cursor-paginated, cached) and their sales."""

@@ -39,7 +39,8 @@ class InfrastructureAdmin(_Base):
 
     def get_urls(self) -> list[URLPattern]:
         # admin_view: anonymous and non-staff users go to the login page; staff without the
-        # permission get a 403 below; the page only reads (GET/HEAD). The name keeps the admin index link working.
+        # permission get a 403 below; the page only reads (GET/HEAD). The name is the one
+        # the admin index links to.
         view = self.admin_site.admin_view(require_safe(self.dashboard_view))
         info = (self.opts.app_label, self.opts.model_name)
         return [path("", view, name="{}_{}_changelist".format(*info))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,8 +166,13 @@ class RetentionRow:
         return datetime.fromtimestamp(self.last_success, tz=timezone.get_current_timezone())
 
     @property
-    def age_seconds(self) -> float | None:
-        return None if self.last_success is None else max(0.0, time.time() - self.last_success)
+    def older_than_text(self) -> str:
+        if self.older_than is None:
+            return "-"
+        days, seconds = self.older_than.days, self.older_than.seconds
+        parts = [f"{days}d" if days else "", f"{seconds // 3600}h" if seconds >= 3600 else ""]
+        minutes = seconds % 3600 // 60
+        return "".join(parts) + (f"{minutes}m" if minutes else "") or f"{seconds}s"
 
 
 def retention_panel() -> tuple[list[RetentionRow], int]:

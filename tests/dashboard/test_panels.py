@@ -58,7 +58,7 @@ def test_dlq_panel_counts_by_task_and_status(admin_client_dash: Client, dlq_rows
         "app.tasks.sync": {"pending": 1, "replayed": 0, "discarded": 4, "resolved": 0},
     }
     # Most pending first.
-    assert [t["name"] for t in response.context["dlq"]["tasks"]][0] == "app.tasks.send_invoice"
+    assert response.context["dlq"]["tasks"][0]["name"] == "app.tasks.send_invoice"
 
 
 def test_dlq_panel_links_filter_the_changelist_by_task_and_status(
@@ -141,7 +141,7 @@ def test_retention_panel_shows_the_last_successful_run(admin_client_dash: Client
     rows = {r.label: r for r in response.context["retention"]}
     assert {"infra_core.DeadLetter", "infra_core.RateLimitViolation"} <= set(rows)
     row = rows["infra_core.HealthTransition"]
-    assert row.older_than == timedelta(days=90)
+    assert row.older_than == timedelta(days=90) and row.older_than_text == "90d"
     assert row.last_success_at is not None and row.last_success_at >= before - timedelta(seconds=1)
     assert row.rows_deleted >= 1
 
@@ -164,3 +164,41 @@ def test_health_panel_runs_the_checks_and_shows_transitions(admin_client_dash: C
     html = response.content.decode()
     assert 'id="health-overall">degraded<' in html
     assert "down: status over the last 24 hours" in html
+
+
+def block_requests(scope: str, n: int, settings: Any) -> None:
+    """Send ``n`` requests through the real limiter (Redis) at 1/m: all but the first blocked."""
+    from django.test import RequestFactory
+
+    from infra_core.ratelimit.decision import decide
+
+    settings.INFRA_CORE = {**settings.INFRA_CORE, "RATELIMIT_RECORD_VIOLATIONS": True}
+    ip = f"127.0.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    for _ in range(n):
+        decide(RequestFactory().get("/api/", REMOTE_ADDR=ip), scope, key="ip", rate="1/m")
+
+
+def test_ratelimit_panel_shows_real_blocks_in_rows_and_metrics(
+    admin_client_dash: Client, settings: Any
+) -> None:
+    scope = f"dash{uuid.uuid4().hex[:8]}"
+    block_requests(scope, 4, settings)
+    response = admin_client_dash.get(URL)
+    (row,) = [s for s in response.context["ratelimit"]["scopes"] if s["scope"] == scope]
+    assert row["metric_blocked"] == 3  # this process's infra_core_ratelimit_decisions_total
+    # The first block is written at once; the next ones within WRITE_INTERVAL wait in memory.
+    assert 1 <= row["blocks"] <= 3
+    assert RateLimitViolation.objects.for_scope(scope).count() == 1
+
+
+def test_retention_row_says_the_age_briefly() -> None:
+    from infra_core.dashboard.panels import RetentionRow
+
+    def text(delta: timedelta | None) -> str:
+        return RetentionRow("x", delta, None, 0).older_than_text
+
+    assert text(timedelta(days=30)) == "30d"
+    assert text(timedelta(days=1, hours=6)) == "1d6h"
+    assert text(timedelta(minutes=90)) == "1h30m"
+    assert text(timedelta(seconds=45)) == "45s"
+    assert text(None) == "-"

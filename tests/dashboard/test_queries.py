@@ -14,7 +14,7 @@ from infra_core.health.models import HealthTransition
 from tests.dashboard.conftest import URL
 from tests.dashboard.test_panels import dead_letters, violation
 
-MAX_QUERIES = 8  # session, user, DLQ, rate limits, transitions, and a little headroom
+MAX_QUERIES = 7  # session, user, 2 permission queries, transitions, DLQ, rate limits
 
 
 def _seed(scale: int) -> None:

@@ -98,7 +98,7 @@ print("RESULT " + json.dumps({"times": times, "queries": queries}))
 
 PLANS = {
     "dlq by task and status": (
-        "SELECT task_name, status, COUNT(id) AS n FROM infra_core_deadletter "
+        "SELECT task_name, status, COUNT(*) AS n FROM infra_core_deadletter "
         "GROUP BY task_name, status ORDER BY n DESC LIMIT 1001"
     ),
     "blocks by scope and hour": (

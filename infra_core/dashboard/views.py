@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from infra_core.dashboard import charts, panels
@@ -38,6 +39,10 @@ def violations_link(scope: str) -> str:
     )
 
 
+def _clock(at: datetime) -> str:
+    return f"{timezone.localtime(at):%H:%M}"  # the admin's time zone, as in the tables
+
+
 def _strip(
     transitions: list[HealthTransition], current: str, since: datetime, now: datetime
 ) -> list[Segment]:
@@ -49,11 +54,11 @@ def _strip(
     for t in transitions:
         at = max(t.at, since)
         segments.append(
-            Segment((at - start).total_seconds(), status, title=f"{status} until {at:%H:%M}")
+            Segment((at - start).total_seconds(), status, title=f"{status} until {_clock(at)}")
         )
         start, status = at, t.status
     segments.append(
-        Segment((now - start).total_seconds(), status, title=f"{status} since {start:%H:%M}")
+        Segment((now - start).total_seconds(), status, title=f"{status} since {_clock(start)}")
     )
     return segments
 

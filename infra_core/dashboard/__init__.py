@@ -1,0 +1,1 @@
+"""The "Infrastructure" page in the Django admin: health, DLQ, rate limits, cache, retention."""

@@ -30,12 +30,13 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
 def _not_metrics() -> set[str]:
-    """Names in the docs that are message headers or database tables, not metrics."""
+    """Names in the docs that are message headers, database tables or indexes, not metrics."""
     from infra_core.tasks.dlq import REPLAY_HEADER
 
     headers = context.Snapshot(request_id="r", user_id="u", plan="p").as_headers()
     tables = {model._meta.db_table for model in apps.get_models()}
-    return {*headers, REPLAY_HEADER, *tables}
+    indexes = {index.name for model in apps.get_models() for index in model._meta.indexes}
+    return {*headers, REPLAY_HEADER, *tables, *indexes}
 
 
 def documented_metrics() -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.urls import get_resolver
 from django.utils.module_loading import import_string
 
 from infra_core.ratelimit import decorators, keys
@@ -122,6 +123,21 @@ def _cache() -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def _import_views() -> None:
+    """Import the URLconf so that every ``@rate_limit`` view has declared its scope.
+
+    Django keeps its registered checks in a set, so the URL check (which imports the views) may
+    run before or after this one; without the import W205 and E212 would depend on that order.
+    A URLconf that does not import is Django's own urls.E00x error, not ours.
+    """
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return
+    try:
+        get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
+    except Exception:  # noqa: BLE001 - reported by Django's check_url_config
+        return
 
 
 def _in_use() -> bool:
@@ -241,6 +257,7 @@ def _middleware_order() -> list[checks.CheckMessage]:
 
 def check_ratelimit(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[Any]:
     """Rates parse, the cache alias fits, resolver and keys import, middleware order is right."""
+    _import_views()
     return [
         *_rates(),
         *_cache(),

@@ -188,8 +188,11 @@ def test_r15_eviction_pressure_no_limiter_error_and_every_key_has_a_ttl(
     assert int(server.info("stats")["evicted_keys"]) > 0  # the pressure was real
     assert "fail_open" not in outcomes and "fail_closed" not in outcomes  # no limiter error
     assert infra_redis.guarded("r15").breaker.state == "closed"
-    for key in server.scan_iter(match="*rl:*", count=1000):
-        assert int(server.ttl(key)) > 0, key  # evictable under volatile-*: no immortal key
+    ttls = {key: int(server.ttl(key)) for key in server.scan_iter(match="*rl:*", count=1000)}
+    # Evictable under volatile-*: no immortal key (-1). A key evicted or expired between SCAN
+    # and TTL answers -2, which is fine; most keys are still there with their TTL.
+    assert all(ttl != -1 for ttl in ttls.values()), [k for k, t in ttls.items() if t == -1]
+    assert sum(ttl > 0 for ttl in ttls.values()) > 0
 
 
 def test_r16_probes_are_never_limited_while_the_api_bucket_is_exhausted(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -84,6 +85,17 @@ def test_check_ratelimit_locmem_cache_warns_once_a_view_is_decorated(
 ) -> None:
     rate_limit("api")(lambda request: None)
     assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+
+
+def test_check_ratelimit_imports_the_urlconf_before_looking_for_decorated_views(
+    settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Django runs registered checks in set order: the URL check (which imports the views) may
+    # come after this one. The rate-limit check imports the URLconf itself, so W205 is stable.
+    monkeypatch.delitem(sys.modules, "tests.ratelimit.urls_checks", raising=False)
+    settings.ROOT_URLCONF = "tests.ratelimit.urls_checks"
+    assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+    assert decorators.DECLARED == {"api": "tests.ratelimit.urls_checks.limited"}
 
 
 def test_check_ratelimit_decorated_scope_missing_from_rates_errors(

@@ -153,7 +153,8 @@ def cache_alias(value: Any) -> str:
 
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION_RE = re.compile(r"^(\d+)([smhdw])$")
+# ASCII digits only: int() would also take "\uff19\uff10s" (fullwidth) or other scripts' digits.
+_DURATION_RE = re.compile(r"^(\d+)([smhdw])$", re.ASCII)
 #: The longest age: ``now - age`` must stay a date (an overflow would be a traceback).
 MAX_AGE_DAYS = 36_500
 

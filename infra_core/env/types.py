@@ -28,8 +28,8 @@ TRUE_STRINGS: tuple[str, ...] = tuple(environ.Env.BOOLEAN_TRUE_STRINGS)
 # django-environ treats every other string as False ("flase" too); only these are accepted.
 FALSE_STRINGS: tuple[str, ...] = ("false", "off", "no", "n", "0")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
-_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", re.ASCII)
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
 
 
 class Invalid(ValueError):
@@ -42,9 +42,15 @@ def parse_str(raw: str) -> str:
 
 
 def parse_int(raw: str) -> int:
-    """Return an integer ("42", "-3"); django-environ's cast is ``int()``."""
+    """Return an integer ("42", "-3"); django-environ's cast is ``int()``.
+
+    ASCII only: ``int()`` also reads other scripts' digits ("\uff14\uff12", fullwidth).
+    """
+    text = raw.strip()
+    if not text.isascii():
+        raise Invalid("is not an integer")
     try:
-        value = environ.Env.parse_value(raw.strip(), int)
+        value = environ.Env.parse_value(text, int)
     except ValueError:
         raise Invalid("is not an integer") from None
     return int(value)
@@ -56,8 +62,11 @@ def parse_float(raw: str) -> float:
     django-environ's float cast strips every character that is not a digit, "," or "." (so
     "1e5" becomes 15.0 and "12abc" 12.0): Python's ``float()`` is used instead.
     """
+    text = raw.strip()
+    if not text.isascii():  # float() also reads other scripts' digits
+        raise Invalid("is not a number")
     try:
-        value = float(raw.strip())
+        value = float(text)
     except ValueError:
         raise Invalid("is not a number") from None
     if not math.isfinite(value):

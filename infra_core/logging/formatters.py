@@ -103,8 +103,30 @@ class JsonFormatter(_PJLJsonFormatter):
             return _escape_controls(json.dumps(fallback, ensure_ascii=False))
 
 
+# Console lines: every C0/C1 control, DEL and the Unicode line separators, shown escaped.
+_CONSOLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONSOLE_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _console_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _CONSOLE_NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _escape_console(line: str) -> str:
+    if _CONSOLE_CONTROL.search(line) is None:
+        return line
+    return _CONSOLE_CONTROL.sub(_console_escape, line)
+
+
 class ConsoleFormatter(logging.Formatter):
-    """A readable one-line format for development, with the request id when there is one."""
+    """A readable one-line format for development, with the request id when there is one.
+
+    The line itself (message and fields) shows control characters escaped (``\\n``, ``\\x1b``),
+    so a value from a request cannot forge a second line or drive the terminal; a traceback
+    still follows on its own lines.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)-7s %(name)s [%(rid)s] %(message)s")
@@ -114,3 +136,6 @@ class ConsoleFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or context.request_id_var.get()
         record.rid = rid[:8] if rid else "-"
         return super().format(record)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _escape_console(super().formatMessage(record))

@@ -9,7 +9,8 @@ from functools import lru_cache
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: The longest window, in seconds (ten years).
 MAX_WINDOW = 3650 * 86400
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+# ASCII only: \d and \s would also match other scripts' digits and Unicode spaces.
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$", re.ASCII)
 HINT = 'Use "<count>/<s|m|h|d>" or "<count>/<n><unit>", e.g. "100/m" or "10/30s"; None = unlimited.'
 
 

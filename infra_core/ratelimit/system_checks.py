@@ -136,7 +136,7 @@ def _import_views() -> None:
         return
     try:
         get_resolver().url_patterns  # noqa: B018 - the property imports the URLconf
-    except Exception:  # noqa: BLE001 - reported by Django's check_url_config
+    except Exception:  # reported by Django's check_url_config
         return
 
 

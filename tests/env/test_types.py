@@ -172,3 +172,14 @@ def test_types_min_length_on_an_int_is_a_declaration_error() -> None:
 def test_types_huge_duration_is_invalid() -> None:
     with pytest.raises(Invalid, match="too large"):
         Var("duration").parse("9" * 30 + "w")
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [(int, "\uff14\uff12"), (int, "\u0664\u0662"), (float, "\uff11.5"), ("duration", "\uff15s")],
+)
+def test_types_numbers_are_ascii_digits_only(kind: object, raw: str) -> None:
+    # int() reads fullwidth "\\uff14\\uff12" as 42: a setting in another script's digits is a typo.
+    with pytest.raises(Invalid) as caught:
+        Var(kind).parse(raw)
+    _assert_documented(caught.value)

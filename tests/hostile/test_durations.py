@@ -104,3 +104,9 @@ def test_command_duration_options_work_or_exit_2(
     except SystemExit as exc:  # argparse refusing the value itself (e.g. "-5d" read as a flag)
         assert exc.code == 2
     assert DeadLetter.objects.count() == before
+
+
+@pytest.mark.parametrize("text", ["\uff13\uff10d", "\u0663d", "3\uff10s"])
+def test_age_with_non_ascii_digits_is_refused(text: str) -> None:
+    with pytest.raises(SettingError, match="is not a duration"):
+        age(text)

@@ -97,3 +97,10 @@ def test_accepted_extremes_run_on_real_redis(text: str) -> None:
     if rate.limit == 1:
         second = hit("hostile-rates", f"extreme-{text}", rate)
         assert second.outcome == "blocked" and not second.allowed
+
+
+@pytest.mark.parametrize("text", ["\uff11\uff10/m", "10/\uff12m", "10\u2003/m", "\u0661\u0660/s"])
+def test_rate_with_non_ascii_digits_or_spaces_is_refused(text: str) -> None:
+    # \d and \s in Python regexes match other scripts' digits and Unicode spaces; int() reads them.
+    with pytest.raises(ValueError, match="is not a rate"):
+        parse_rate(text)

@@ -92,3 +92,25 @@ def test_json_formatter_timestamp_is_rfc3339_utc_whatever_time_zone(settings, js
     parsed = datetime.fromisoformat(stamp)
     assert parsed.utcoffset() == timedelta(0)
     assert before - timedelta(milliseconds=1) <= parsed <= after
+
+
+def test_console_formatter_escapes_control_characters_in_the_line() -> None:
+    # A forged second line, an ANSI escape and a NEL from request data stay on one visible line.
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "user %s", ("bob\nFAKE 500\x1b[31m\x85\u2028",), None
+    )
+    line = ConsoleFormatter().format(record)
+    assert "\n" not in line and "\x1b" not in line and "\x85" not in line
+    assert line.endswith("user bob\\nFAKE 500\\x1b[31m\\x85\\u2028")
+
+
+def test_console_formatter_keeps_the_traceback_on_its_own_lines() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = ConsoleFormatter().format(record)
+    first, *rest = text.splitlines()
+    assert first.endswith("failed") and rest[0].startswith("Traceback")

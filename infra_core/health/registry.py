@@ -93,15 +93,14 @@ def configured_checks() -> list[HealthCheck]:
         return _cache["all"]
 
 
+#: The settings whose change rebuilds the checks (and forgets cached reports); None: any.
+RESET_SETTINGS = frozenset(
+    {None, "INFRA_CORE", "DATABASES", "CACHES", "SESSION_ENGINE", "SESSION_CACHE_ALIAS"}
+)
+
+
 def reset(*, setting: str | None = None, **kwargs: Any) -> None:
     """Forget built checks (a ``setting_changed`` receiver)."""
-    if setting in (
-        None,
-        "INFRA_CORE",
-        "DATABASES",
-        "CACHES",
-        "SESSION_ENGINE",
-        "SESSION_CACHE_ALIAS",
-    ):
+    if setting in RESET_SETTINGS:
         with _cache_lock:
             _cache.clear()

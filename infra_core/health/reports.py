@@ -17,7 +17,7 @@ from infra_core.health.conf import (
     HEALTH_TIMEOUT,
     HEALTH_VERSION,
 )
-from infra_core.health.registry import HealthConfigError, configured_checks
+from infra_core.health.registry import RESET_SETTINGS, HealthConfigError, configured_checks
 from infra_core.health.runner import Report, run_checks
 from infra_core.metrics.definitions import HEALTH_DURATION, HEALTH_STATUS
 from infra_core.observe import observer_failed
@@ -74,6 +74,16 @@ class ResultCache:
 
 
 results_cache = ResultCache()
+
+
+def forget_reports(*, setting: str | None = None, **kwargs: Any) -> None:
+    """Forget cached reports when the checks are rebuilt (a ``setting_changed`` receiver).
+
+    A report computed under other settings (other checks, another database) is not this
+    configuration's answer, even within ``HEALTH_CACHE_SECONDS``.
+    """
+    if setting in RESET_SETTINGS:
+        results_cache.clear()
 
 
 def _record(report: Report) -> Report:

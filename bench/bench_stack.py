@@ -15,8 +15,12 @@ Stacks and profile variants: see ``bench/stack_app.py`` (same view, same Redis, 
    alternated over ``--rounds``; req/s, p50, p99 and RSS per worker after the run. Then infra_core
    under gunicorn for 100,000 requests: RSS per worker after 10,000 and after 100,000.
 
+3. One process (``bench/stack_layers.py``): infra_core's handlers (bare, without the limit, leased,
+   exact) interleaved in one process, and each layer's own cost: no process-to-process noise.
+
 Run: ``python bench/bench_stack.py`` (about 6 minutes), ``--smoke`` (about a minute),
-``--inproc-only`` (in-process part only; with ``--requests N`` a handful of requests).
+``--inproc-only`` (in-process part only; with ``--requests N`` a handful of requests),
+``--layers-only`` (the one-process profile only; ``--rounds``, ``--requests`` per block).
 """
 
 from __future__ import annotations
@@ -231,7 +235,7 @@ def report_inproc(per: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def child_cuts(rounds: int) -> dict[str, Any]:
-    """Time each candidate cut beside what infra_core does today, interleaved in one process."""
+    """Time each cut beside its alternative (made: before vs now), interleaved in one process."""
     import random
 
     from bench.stack_cuts import cut_callables
@@ -267,14 +271,24 @@ def child_cuts(rounds: int) -> dict[str, Any]:
 
 
 def report_cuts(cuts: dict[str, Any]) -> None:
-    print("\ncandidate cuts (interleaved, 1,000-call blocks; saving = today - candidate, per call)")
-    print("| cut | today | µs | candidate | µs | saved µs median [min-max] |")
+    print("\ncuts (interleaved, 1,000-call blocks; saving = first - second, per call)")
+    print("| cut | first | µs | second | µs | saved µs median [min-max] |")
     print("|---|---|---|---|---|---|")
     for cut, c in cuts.items():
         print(
             f"| {cut} | {c['today']} | {c['today_us']} | {c['candidate']} | {c['candidate_us']} "
             f"| {_spread(c['saved_us'])} |"
         )
+
+
+def _layers(rounds: int, block: int) -> dict[str, Any]:
+    """Run bench/stack_layers.py's one-process profile in a fresh process and print it."""
+    from bench.stack_layers import report
+
+    args = ["--layers-child", "--rounds", str(rounds), "--block", str(block)]
+    layers = _run_child(args)
+    report(layers)
+    return layers
 
 
 # ---- HTTP -------------------------------------------------------------------------------------
@@ -427,6 +441,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--cuts-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--layers-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--layers-only", action="store_true", help="only the one-process profile (handlers, layers)"
+    )
     parser.add_argument("--smoke", action="store_true", help="one short round of everything")
     parser.add_argument("--inproc-only", action="store_true")
     parser.add_argument("--block", type=int, default=BLOCK, help=argparse.SUPPRESS)
@@ -442,6 +460,15 @@ def main() -> None:
     if args.cuts_child:
         print(json.dumps(child_cuts(args.rounds)))
         return
+    if args.layers_child:
+        from bench.stack_layers import measure
+
+        print(json.dumps(measure(rounds=args.rounds, block=args.block)))
+        return
+    if args.layers_only:
+        layers = _layers(args.rounds, args.requests or 300)
+        print(json.dumps({"layers": layers}))
+        return
     if args.smoke:
         args.rounds, args.seconds, args.growth = 1, 2.0, 20_000
     started = time.monotonic()
@@ -451,6 +478,7 @@ def main() -> None:
     if not args.inproc_only:
         results["cuts"] = _run_child(["--cuts-child", "--rounds", str(10 * args.rounds)])
         report_cuts(results["cuts"])
+        results["layers"] = _layers(7 * args.rounds, 300)
         if shutil.which("wrk") is None:
             print("\nwrk is not installed (Debian package wrk): HTTP part skipped")
         else:

@@ -57,3 +57,24 @@ def test_bench_stack_inproc_every_variant_answers_200(
 def test_bench_stack_inproc_prints_ratio_line(smoke_run: tuple[str, dict[str, Any]]) -> None:
     stdout, _ = smoke_run
     assert re.search(r"^ratio infra/peer overhead \(rounds\): -?\d+\.\d+ \[", stdout, re.M), stdout
+
+
+@pytest.mark.integration
+def test_bench_stack_layers_only_prints_both_one_process_tables() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    script = str(ROOT / "bench" / "bench_stack.py")
+    result = subprocess.run(
+        [sys.executable, script, "--layers-only", "--rounds", "1", "--requests", "5"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    layers = json.loads(result.stdout.strip().splitlines()[-1])["layers"]
+    # Every handler answered 200 (measure() asserts it) and each layer was timed.
+    handlers = {"bare", "infra_core, leased limit", "infra_core, exact limit"}
+    assert set(layers["handlers"]) >= handlers
+    assert set(layers["layers"]) >= {"AccessLogMiddleware", "@rate_limit, leased"}
+    assert "| @rate_limit, exact |" in result.stdout

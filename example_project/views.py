@@ -76,9 +76,7 @@ def publish_task(request: HttpRequest) -> JsonResponse:
     from example_project.tasks import send_receipt
 
     result = send_receipt.delay(_order(request))
-    return JsonResponse(
-        {"task_id": result.id, "request_id": context.get_request_id()}, status=202
-    )
+    return JsonResponse({"task_id": result.id, "request_id": context.get_request_id()}, status=202)
 
 
 @rate_limit("demo", key="ip")

@@ -47,9 +47,7 @@ def test_docs_check_ids_are_not_reused_across_modules() -> None:
 def _own_settings() -> list[str]:
     """Names declared by infra_core's own concerns (a project's concerns document their own)."""
     return [
-        setting.name
-        for path in CONCERNS
-        for setting in import_string(f"{path}.CONCERN").settings
+        setting.name for path in CONCERNS for setting in import_string(f"{path}.CONCERN").settings
     ]
 
 

@@ -52,8 +52,14 @@ def test_infra_env_json_lists_problems_without_secrets(tmp_path: Path) -> None:
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
-            "infra_env", "--schema", SCHEMA, "--env-file", str(bad), "--ignore-environ",
-            "--json", stdout=out,
+            "infra_env",
+            "--schema",
+            SCHEMA,
+            "--env-file",
+            str(bad),
+            "--ignore-environ",
+            "--json",
+            stdout=out,
         )
     payload = json.loads(out.getvalue())
     names = {p["name"] for p in payload["problems"]}
@@ -92,7 +98,12 @@ def test_infra_env_table_names_the_source_of_a_bad_value(tmp_path: Path) -> None
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
-            "infra_env", "--schema", SCHEMA, "--env-file", str(bad), "--ignore-environ",
+            "infra_env",
+            "--schema",
+            SCHEMA,
+            "--env-file",
+            str(bad),
+            "--ignore-environ",
             stdout=out,
         )
     (row,) = [line for line in out.getvalue().splitlines() if line.startswith("ACME_WORKERS")]
@@ -105,7 +116,12 @@ def test_infra_env_table_keeps_did_you_mean(tmp_path: Path) -> None:
     out = StringIO()
     with pytest.raises(CommandError):
         call_command(
-            "infra_env", "--schema", SCHEMA, "--env-file", str(bad), "--ignore-environ",
+            "infra_env",
+            "--schema",
+            SCHEMA,
+            "--env-file",
+            str(bad),
+            "--ignore-environ",
             stdout=out,
         )
     assert "Did you mean ACME_MODE?" in out.getvalue()

@@ -64,7 +64,8 @@ def _access_lines(log: Path) -> list[dict[str, Any]]:
 
 
 def test_database_outage_with_session_cookie_probes_answer_and_are_logged(
-    throwaway_pg: ThrowawayPostgres, tmp_path: Path  # noqa: F811
+    throwaway_pg: ThrowawayPostgres,  # noqa: F811 - the imported fixture, requested by name
+    tmp_path: Path,
 ) -> None:
     env = {
         **os.environ,

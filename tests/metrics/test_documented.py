@@ -7,6 +7,7 @@ scrapes /metrics before and after the driver and fails unless a sample of that m
 a non-zero value (a counter or histogram count went up, a gauge was set). A metric documented
 without a driver fails too.
 """
+
 from __future__ import annotations
 
 import re

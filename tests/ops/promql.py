@@ -65,7 +65,7 @@ def tokens(expr: str) -> list[tuple[str, str]]:
     while pos < len(expr):
         match = TOKEN.match(expr, pos)
         if match is None:
-            raise ValueError(f"cannot tokenize {expr[pos:pos + 20]!r} in {expr!r}")
+            raise ValueError(f"cannot tokenize {expr[pos : pos + 20]!r} in {expr!r}")
         kind = match.lastgroup or ""
         if kind != "space":
             found.append((kind, match.group()))

@@ -56,7 +56,5 @@ def test_rules_every_runbook_url_is_an_anchor_of_operations_md() -> None:
     headings = re.findall(r"^#{2,4} (\S+)", OPERATIONS_MD.read_text(), re.M)
     anchors = {h.lower() for h in headings}
     for rule in rules():
-        assert rule["annotations"]["runbook_url"] == (
-            f"docs/operations.md#{rule['alert'].lower()}"
-        )
+        assert rule["annotations"]["runbook_url"] == (f"docs/operations.md#{rule['alert'].lower()}")
         assert rule["alert"].lower() in anchors, f"no runbook section for {rule['alert']}"

@@ -85,5 +85,7 @@ def sentry_leaks_secret(user: str, *, password: str, api_token: str) -> None:
     headers = {"Authorization": f"Bearer {api_token}"}
     logger.info("logging in %s", user, extra={"event": "test.login"})
     raise RuntimeError(f"login failed for {user}: password={password} headers={headers}")
+
+
 from tests.testapp.tasks_catalogue import read_account  # noqa: E402, F401
 from tests.testapp.tasks_db import create_article, retitle_article  # noqa: E402, F401

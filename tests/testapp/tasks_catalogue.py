@@ -66,7 +66,6 @@ def note_request_id(marker: str, fail: bool = False) -> str:
     return str(context.get_request_id())
 
 
-
 @infra_task(
     name="tests.cat_autoretry",
     retry_policy=RetryPolicy(max_retries=0),  # Celery's autoretry alone decides the retries

@@ -18,19 +18,11 @@ pytest.importorskip("django_guid", reason="the peer stack needs requirements/ben
 pytest.importorskip("django_ratelimit", reason="the peer stack needs requirements/bench.txt")
 
 
-@pytest.fixture(scope="module")
-def smoke_run() -> tuple[str, dict[str, Any]]:
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run bench/bench_stack.py with ``args`` (Django unconfigured); it must exit 0."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "bench_stack.py"),
-            "--inproc-only",
-            "--rounds",
-            "1",
-            "--requests",
-            "10",
-        ],
+        [sys.executable, str(ROOT / "bench" / "bench_stack.py"), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -38,6 +30,12 @@ def smoke_run() -> tuple[str, dict[str, Any]]:
         timeout=110,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def smoke_run() -> tuple[str, dict[str, Any]]:
+    result = _bench("--inproc-only", "--rounds", "1", "--requests", "10")
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     return result.stdout, summary
 
@@ -61,17 +59,7 @@ def test_bench_stack_inproc_prints_ratio_line(smoke_run: tuple[str, dict[str, An
 
 @pytest.mark.integration
 def test_bench_stack_layers_only_prints_both_one_process_tables() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    script = str(ROOT / "bench" / "bench_stack.py")
-    result = subprocess.run(
-        [sys.executable, script, "--layers-only", "--rounds", "1", "--requests", "5"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=110,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = _bench("--layers-only", "--rounds", "1", "--requests", "5")
     layers = json.loads(result.stdout.strip().splitlines()[-1])["layers"]
     # Every handler answered 200 (measure() asserts it) and each layer was timed.
     handlers = {"bare", "infra_core, leased limit", "infra_core, exact limit"}

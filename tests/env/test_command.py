@@ -38,6 +38,17 @@ def test_infra_env_valid_file_prints_table_with_secrets_masked(env_file: Path) -
     assert "0 problem(s)" in out
 
 
+def _failing(env_file: Path, *extra: str) -> StringIO:
+    """Run infra_env on ``env_file`` alone (expected to fail); return what it printed."""
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "infra_env", "--schema", SCHEMA, "--env-file", str(env_file), "--ignore-environ",
+            *extra, stdout=out,
+        )  # fmt: skip
+    return out
+
+
 def test_infra_env_problem_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text(GOOD + "ACME_WORKERS=many\n")
@@ -49,18 +60,7 @@ def test_infra_env_problem_exits_1(tmp_path: Path) -> None:
 def test_infra_env_json_lists_problems_without_secrets(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text("ACME_SIGNING_KEY=hunter2\n")
-    out = StringIO()
-    with pytest.raises(CommandError):
-        call_command(
-            "infra_env",
-            "--schema",
-            SCHEMA,
-            "--env-file",
-            str(bad),
-            "--ignore-environ",
-            "--json",
-            stdout=out,
-        )
+    out = _failing(bad, "--json")
     payload = json.loads(out.getvalue())
     names = {p["name"] for p in payload["problems"]}
     assert payload["ok"] is False and {"ACME_API_KEY", "ACME_SIGNING_KEY"} <= names
@@ -95,17 +95,7 @@ def test_infra_env_example_output_file(tmp_path: Path) -> None:
 def test_infra_env_table_names_the_source_of_a_bad_value(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text(GOOD + "ACME_WORKERS=many\n")
-    out = StringIO()
-    with pytest.raises(CommandError):
-        call_command(
-            "infra_env",
-            "--schema",
-            SCHEMA,
-            "--env-file",
-            str(bad),
-            "--ignore-environ",
-            stdout=out,
-        )
+    out = _failing(bad)
     (row,) = [line for line in out.getvalue().splitlines() if line.startswith("ACME_WORKERS")]
     assert "env file" in row and "is not an integer" in row
 
@@ -113,15 +103,5 @@ def test_infra_env_table_names_the_source_of_a_bad_value(tmp_path: Path) -> None
 def test_infra_env_table_keeps_did_you_mean(tmp_path: Path) -> None:
     bad = tmp_path / "bad.env"
     bad.write_text(GOOD + "ACME_MOD=live\n")
-    out = StringIO()
-    with pytest.raises(CommandError):
-        call_command(
-            "infra_env",
-            "--schema",
-            SCHEMA,
-            "--env-file",
-            str(bad),
-            "--ignore-environ",
-            stdout=out,
-        )
+    out = _failing(bad)
     assert "Did you mean ACME_MODE?" in out.getvalue()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("ping/", views.ping, name="ping"),
     path("pid/", views.pid, name="pid"),
     path("relopen/", views.limited_open, name="relopen"),
+    path("relprobe/", views.limited_open_probe, name="relprobe"),
     path("relclosed/", views.limited_closed, name="relclosed"),
     path("exact1/", views.exact_one, name="exact1"),
     path("exact2/", views.exact_two, name="exact2"),

@@ -72,6 +72,9 @@ class Switch:
     rounds: list[tuple[float, int, str, int, str, float]] = field(default_factory=list)
     promoted: float | None = None  # the replica answers ROLE master
     demoted: float | None = None  # the old master answers ROLE slave (or is gone)
+    # The last check at which the old master still answered ROLE master after the promotion: the
+    # conversion happened in (old_master_last_seen, demoted], as both are sampled once a round.
+    old_master_last_seen: float | None = None
     resumed: float | None = None  # this process's decisions are counted on the new master
 
 
@@ -115,12 +118,11 @@ def _drive(sentinel: SentinelSetup, old_master_alive: bool) -> Switch:
             # Checked before the probe: a key replicated before the switch is not "after".
             if switch.promoted is None and sentinel.role(sentinel.replica) == "master":
                 switch.promoted = now
-            if (
-                switch.demoted is None
-                and switch.promoted is not None
-                and (not old_master_alive or sentinel.role(sentinel.master) == "slave")
-            ):
-                switch.demoted = now
+            if switch.demoted is None and switch.promoted is not None:
+                if not old_master_alive or sentinel.role(sentinel.master) == "slave":
+                    switch.demoted = now
+                else:
+                    switch.old_master_last_seen = now
             sent = time.monotonic()
             probe = uuid.uuid4().hex
             open_status, open_outcome = _send(fail_open_view, probe)
@@ -198,8 +200,12 @@ def test_sentinel_failover_command_limiter_and_cache_follow_the_new_master(
     switch = _drive(sentinel, old_master_alive=True)
     _check_policy(switch, "sentinel_failover")
     # A planned failover leaves the old master up, and a master until a sentinel converts it:
-    # pooled connections keep counting there until then (docs/deployment.md).
-    assert switch.demoted is not None and switch.resumed >= switch.demoted  # type: ignore[operator]
+    # pooled connections keep counting there until then (docs/deployment.md). Both moments are
+    # sampled once a round, so the conversion is only known to lie in (last seen, demoted]:
+    # counting on the new master must not begin before the old one was last seen as master.
+    assert switch.demoted is not None
+    last_seen = switch.old_master_last_seen
+    assert last_seen is None or switch.resumed > last_seen, (last_seen, switch.resumed)  # type: ignore[operator]
     _after(sentinel, before)
 
 

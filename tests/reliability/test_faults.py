@@ -264,10 +264,14 @@ def _worker_fault(stack: Stack, slug: str, name: str, fault: Callable[[], None])
     running: list[int] = []
 
     def inject() -> None:
-        deadline = time.monotonic() + 5  # strike while a task is running (bounded wait)
-        while not _running_tasks(stack) and time.monotonic() < deadline:
+        # Strike while a task is running (bounded wait). The count that ends the wait is the one
+        # recorded: asking again would race the 0.2 s task, which may have finished meanwhile.
+        deadline = time.monotonic() + 5
+        seen = _running_tasks(stack)
+        while not seen and time.monotonic() < deadline:
             time.sleep(0.05)
-        running.append(_running_tasks(stack))
+            seen = _running_tasks(stack)
+        running.append(seen)
         at.append(time.time())
         fault()
 

@@ -42,17 +42,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, wsgi_request
+from bench.harness import ROOT, interleaved, wsgi_request
+from bench.harness import p10 as _fast
+from bench.harness import spread as _spread
 from bench.stack_app import VARIANTS
 
 BLOCK = 500
 HTTP_STACKS = ["bare", "peer", "infra", "infra_lease"]
-
-
-def _spread(values: list[float]) -> str:
-    if not values:
-        return "n/a"
-    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
 
 
 # ---- in-process -------------------------------------------------------------------------------
@@ -190,11 +186,6 @@ def inproc(rounds: int, variants: list[str], requests: int | None) -> dict[str, 
     return per
 
 
-def _fast(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, len(ordered) // 10 - 1)]
-
-
 def report_inproc(per: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Print the overhead table, the ratio line and the profile; return the summary."""
     bare = per["bare"]["means"]
@@ -236,26 +227,11 @@ def report_inproc(per: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def child_cuts(rounds: int) -> dict[str, Any]:
     """Time each cut beside its alternative (made: before vs now), interleaved in one process."""
-    import random
-
     from bench.stack_cuts import cut_callables
 
     pairs = cut_callables()
-    rng = random.Random(0)
-    names = [n for pair in pairs.values() for n in pair]
     fns = {n: f for pair in pairs.values() for n, f in pair.items()}
-    for fn in fns.values():
-        for _ in range(300):
-            fn()
-    means: dict[str, list[float]] = {n: [] for n in names}
-    for _ in range(rounds):
-        rng.shuffle(names)
-        for n in names:
-            fn = fns[n]
-            t0 = time.perf_counter_ns()
-            for _ in range(1000):
-                fn()
-            means[n].append((time.perf_counter_ns() - t0) / 1000 / 1000)
+    means = interleaved(fns, rounds, 1000, warmup=300, seed=0)
     out = {}
     for cut, pair in pairs.items():
         today, cand = list(pair)

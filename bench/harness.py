@@ -27,6 +27,45 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def p10(values: list[float]) -> float:
+    """Return the 10th percentile of ``values`` (the "fast" figure; 0.0 for none)."""
+    return sorted(values)[max(0, len(values) // 10 - 1)] if values else 0.0
+
+
+def spread(values: list[float]) -> str:
+    """Return ``values`` as "median [min-max]" (two decimals), or "n/a"."""
+    if not values:
+        return "n/a"
+    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], rounds: int, block: int, *, warmup: int, seed: int
+) -> dict[str, list[float]]:
+    """Time ``block`` calls of every function per round, in a shuffled order each round.
+
+    Returns name -> the per-round block means in µs. Blocks of all functions of a round run
+    close together, so this VM's slow phases hit them alike; compare them round by round.
+    """
+    import random
+
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    means: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        rng.shuffle(names)
+        for name in names:
+            fn = fns[name]
+            t0 = time.perf_counter_ns()
+            for _ in range(block):
+                fn()
+            means[name].append((time.perf_counter_ns() - t0) / block / 1000)
+    return means
+
+
 def _stats(samples_ns: list[int], n: int, repeats: int, block: int) -> dict[str, float]:
     means = [statistics.fmean(samples_ns[i * n : (i + 1) * n]) / 1000 for i in range(repeats)]
     blocks = [
@@ -36,7 +75,7 @@ def _stats(samples_ns: list[int], n: int, repeats: int, block: int) -> dict[str,
     ordered = sorted(samples_ns)
     return {
         "median_us": round(statistics.median(means), 2),
-        "fast_us": round(sorted(blocks)[max(0, len(blocks) // 10 - 1)] if blocks else 0.0, 2),
+        "fast_us": round(p10(blocks), 2),
         "p50_us": round(ordered[len(ordered) // 2] / 1000, 2),
         "p99_us": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] / 1000, 2),
         "n": n,

@@ -20,13 +20,13 @@ logging configuration, so the cross-stack ratios stay with the fresh-process met
 
 from __future__ import annotations
 
-import random
 import statistics
 import sys
-import time
 import types
 from collections.abc import Callable
 from typing import Any
+
+from bench.harness import p10, spread
 
 MODULE = "bench_stack_layers_urls"
 
@@ -46,33 +46,12 @@ def _urlconf(rate: str) -> None:
     sys.modules[MODULE] = urls
 
 
-def _timed(fns: dict[str, Callable[[], Any]], rounds: int, block: int) -> dict[str, list[float]]:
-    for fn in fns.values():
-        for _ in range(200):
-            fn()
-    means: dict[str, list[float]] = {n: [] for n in fns}
-    names = list(fns)
-    rng = random.Random(7)
-    for _ in range(rounds):
-        rng.shuffle(names)
-        for name in names:
-            fn = fns[name]
-            t0 = time.perf_counter_ns()
-            for _ in range(block):
-                fn()
-            means[name].append((time.perf_counter_ns() - t0) / block / 1000)
-    return means
-
-
-def _over(means: list[float], base: list[float]) -> dict[str, float]:
-    diffs = [a - b for a, b in zip(means, base, strict=True)]
-    fast = sorted(means)[max(0, len(means) // 10 - 1)] - sorted(base)[max(0, len(base) // 10 - 1)]
+def _over(means: list[float], base: list[float]) -> dict[str, Any]:
+    """A timing against its base, round by round: median, per-round differences, fast figure."""
     return {
         "median_us": round(statistics.median(means), 2),
-        "overhead_us": round(statistics.median(diffs), 2),
-        "overhead_min_us": round(min(diffs), 2),
-        "overhead_max_us": round(max(diffs), 2),
-        "overhead_fast_us": round(fast, 2),
+        "overhead_us": [round(a - b, 2) for a, b in zip(means, base, strict=True)],
+        "overhead_fast_us": round(p10(means) - p10(base), 2),
     }
 
 
@@ -87,7 +66,7 @@ def measure(rounds: int = 20, block: int = 300) -> dict[str, Any]:
     from django.test import RequestFactory
     from django.urls import clear_url_caches, resolve
 
-    from bench.harness import wsgi_request
+    from bench.harness import interleaved, wsgi_request
     from infra_core.middleware import (
         AccessLogMiddleware,
         ErrorMiddleware,
@@ -118,7 +97,7 @@ def measure(rounds: int = 20, block: int = 300) -> dict[str, Any]:
     for name, (app, url) in handlers.items():
         assert wsgi_request(app, url) == 200, name
         calls[name] = lambda app=app, url=url: wsgi_request(app, url)
-    timed = _timed(calls, rounds, block)
+    timed = interleaved(calls, rounds, block, warmup=200, seed=7)
     results: dict[str, Any] = {
         "handlers": {n: _over(v, timed["bare"]) for n, v in timed.items()},
     }
@@ -148,7 +127,7 @@ def measure(rounds: int = 20, block: int = 300) -> dict[str, Any]:
         "@rate_limit, leased": around(rate_limit("bench", key="ip", rate=RATE)(view)),
         "@rate_limit, exact": around(rate_limit("bench_exact", key="ip", rate=RATE)(view)),
     }
-    timed = _timed(layers, rounds, 1000)
+    timed = interleaved(layers, rounds, 1000, warmup=200, seed=7)
     own: dict[str, Any] = {}
     for name, means in timed.items():
         base = timed["view only"] if name.startswith("@") else timed["request only"]
@@ -157,9 +136,9 @@ def measure(rounds: int = 20, block: int = 300) -> dict[str, Any]:
     return results
 
 
-def _row(name: str, r: dict[str, float]) -> str:
-    spread = f"{r['overhead_us']:.1f} [{r['overhead_min_us']:.1f}-{r['overhead_max_us']:.1f}]"
-    return f"| {name} | {r['median_us']:.1f} | {spread} | {r['overhead_fast_us']:.1f} |"
+def _row(name: str, r: dict[str, Any]) -> str:
+    over, fast = spread(r["overhead_us"]), r["overhead_fast_us"]
+    return f"| {name} | {r['median_us']:.1f} | {over} | {fast:.1f} |"
 
 
 def report(results: dict[str, Any]) -> None:

@@ -23,7 +23,8 @@ _CONTEXT_FIELDS = ("request_id", "user_id", "task_id", "route", "plan")
 # CSI U+009B) and the line/paragraph separators would reach the line raw, and log shippers and
 # terminals split lines on or interpret them. Outside strings JSON is ASCII, so escaping them
 # wherever they occur keeps the document identical once parsed.
-_RAW_CONTROL = re.compile("[\x7f-\x9f\u2028\u2029]")
+_BEYOND_C0 = "\x7f-\x9f\u2028\u2029"  # DEL, the C1 controls, the line/paragraph separators
+_RAW_CONTROL = re.compile(f"[{_BEYOND_C0}]")
 
 
 def _escape_controls(line: str) -> str:
@@ -103,8 +104,8 @@ class JsonFormatter(_PJLJsonFormatter):
             return _escape_controls(json.dumps(fallback, ensure_ascii=False))
 
 
-# Console lines: every C0/C1 control, DEL and the Unicode line separators, shown escaped.
-_CONSOLE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Console lines: the C0 controls too (json.dumps escapes those for the JSON line), shown escaped.
+_CONSOLE_CONTROL = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
 _CONSOLE_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from infra_core.health import reports
-
 TOKEN = "reports-reset-token"
 
 
@@ -14,6 +12,7 @@ def test_changed_settings_are_not_answered_from_a_report_cached_under_the_old_on
     settings: SettingsWrapper,
 ) -> None:
     # A failing check, cached for a minute: then the checks change and /health/ must follow.
+    # (tests/health/conftest.py empties the report cache before and after each test.)
     settings.INFRA_CORE = {
         "HEALTH_TOKEN": TOKEN,
         "HEALTH_CACHE_SECONDS": 60,
@@ -25,4 +24,3 @@ def test_changed_settings_are_not_answered_from_a_report_cached_under_the_old_on
     response = Client().get("/health/", headers=auth)
     assert response.status_code == 200, response.json()
     assert response.json()["checks"] == {}
-    reports.results_cache.clear()

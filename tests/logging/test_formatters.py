@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 
 from infra_core import context
@@ -108,8 +109,6 @@ def test_console_formatter_keeps_the_traceback_on_its_own_lines() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        import sys
-
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     text = ConsoleFormatter().format(record)
     first, *rest = text.splitlines()

@@ -98,6 +98,15 @@ def test_check_ratelimit_imports_the_urlconf_before_looking_for_decorated_views(
     assert decorators.DECLARED == {"api": "tests.ratelimit.urls_checks.limited"}
 
 
+def test_check_ratelimit_with_a_urlconf_that_does_not_import_still_reports(
+    settings: SettingsWrapper,
+) -> None:
+    # A broken URLconf is Django's urls.E00x; the rate-limit check must still run, not raise.
+    settings.ROOT_URLCONF = "tests.ratelimit.no_such_urlconf"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "infra_core.middleware.RateLimitMiddleware"]
+    assert _ids(settings, RATELIMIT_CACHE="local") == ["infra_core.W205"]
+
+
 def test_check_ratelimit_decorated_scope_missing_from_rates_errors(
     settings: SettingsWrapper,
 ) -> None:

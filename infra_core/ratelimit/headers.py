@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from infra_core.errors.envelope import error_response
@@ -14,15 +16,24 @@ def _sf_string(text: str) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@lru_cache(maxsize=1024)
+def _policy(scope: str, limit: int, window: int) -> tuple[str, str, str]:
+    # What a scope's headers repeat on every response: its quoted name, the limit as text and
+    # the policy. Scopes and rates are few and fixed (settings and decorators), so cached.
+    name = _sf_string(scope or "default")
+    return name, str(limit), f"{name};q={limit};w={window}"
+
+
 def rate_limit_headers(decision: Decision) -> dict[str, str]:
     """Return the X-RateLimit-* and IETF RateLimit / RateLimit-Policy header values."""
-    name = _sf_string(decision.scope or "default")
+    name, limit, policy = _policy(decision.scope, decision.limit, decision.window)
+    remaining, reset = str(decision.remaining), str(decision.reset)
     return {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-        "X-RateLimit-Reset": str(decision.reset),
-        "RateLimit-Policy": f"{name};q={decision.limit};w={decision.window}",
-        "RateLimit": f"{name};r={decision.remaining};t={decision.reset}",
+        "X-RateLimit-Limit": limit,
+        "X-RateLimit-Remaining": remaining,
+        "X-RateLimit-Reset": reset,
+        "RateLimit-Policy": policy,
+        "RateLimit": f"{name};r={remaining};t={reset}",
     }
 
 

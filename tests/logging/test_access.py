@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
@@ -103,3 +105,44 @@ def test_live_probe_with_session_cookie_does_no_query_whatever_middleware(
         response = client.get("/live/")
     assert response.status_code == 200
     assert json_logs.by_logger("infra_core.access")[-1]["route"] == "infra_core:live"
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_access_record_reaches_handlers_filters_and_disabled_like_any_record() -> None:
+    from infra_core.logging import access
+
+    logger = logging.getLogger("infra_core.access")
+    keep = _Keep()
+    logger.addHandler(keep)
+    try:
+        Client().get("/items/5/")
+        (record,) = keep.records
+        # Built without findCaller: the origin it names is the middleware's _log.
+        assert (record.funcName, record.lineno) == ("_log", access._LINENO)
+        assert record.pathname == access.__file__
+        assert record.getMessage().startswith("GET item 200 ")
+        assert (record.method, record.route, record.status) == ("GET", "item", 200)
+
+        def drop(rec: logging.LogRecord) -> bool:
+            return False
+
+        logger.addFilter(drop)  # a logger's own filter still decides
+        Client().get("/items/5/")
+        logger.removeFilter(drop)
+        logger.disabled = True  # and a disabled logger stays silent
+        Client().get("/items/5/")
+        logger.disabled = False
+        assert len(keep.records) == 1
+        Client().get("/items/5/")
+        assert len(keep.records) == 2
+    finally:
+        logger.disabled = False
+        logger.removeHandler(keep)

@@ -33,10 +33,15 @@ def p10(values: list[float]) -> float:
 
 
 def spread(values: list[float]) -> str:
-    """Return ``values`` as "median [min-max]" (two decimals), or "n/a"."""
-    if not values:
-        return "n/a"
-    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+    """Return ``values`` as "median [min-max]" (two decimals), or "n/a".
+
+    NaN (a figure a tool printed in a form not understood) is left out and counted.
+    """
+    known = [v for v in values if v == v]
+    missing = f" ({len(values) - len(known)} unparsed)" if len(known) < len(values) else ""
+    if not known:
+        return "n/a" + missing
+    return f"{statistics.median(known):.2f} [{min(known):.2f}-{max(known):.2f}]{missing}"
 
 
 def interleaved(

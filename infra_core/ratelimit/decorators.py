@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from infra_core.ratelimit.decision import UNSET, decide
+from infra_core.ratelimit.decision import LATER, UNSET, decide, decide_now
 from infra_core.ratelimit.engine import Decision
 from infra_core.ratelimit.headers import apply_headers, blocked_response
 
@@ -44,15 +44,23 @@ def rate_limit(
             return None
         return decide(request, scope, key, rate)
 
+    def check_now(request: HttpRequest) -> Decision | Any | None:
+        if wanted is not None and request.method not in wanted:
+            return None
+        return decide_now(request, scope, key, rate)
+
     def decorator(view: V) -> V:
         if rate is UNSET:
             DECLARED.setdefault(scope, f"{view.__module__}.{view.__qualname__}")
         if iscoroutinefunction(view):
 
             async def _run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                # The decision does blocking I/O (Redis, maybe request.user from the DB): run it
-                # off the event loop, in the thread Django's sync code uses.
-                decision = await sync_to_async(check)(request)
+                # A decision that needs I/O (Redis, maybe request.user from the DB) runs off the
+                # event loop, in the thread Django's sync code uses; one from leased permits in
+                # hand is made here, without the thread hand-off.
+                decision = check_now(request)
+                if decision is LATER:
+                    decision = await sync_to_async(check)(request)
                 if decision is not None and not decision.allowed and block:
                     return blocked_response(request, decision)
                 request.limited = _limited(decision)  # type: ignore[attr-defined]

@@ -149,6 +149,26 @@ class LeaseTable:
             remaining = lease.unleased + lease.granted - lease.spent
             return Decision(True, rate.limit, remaining, _left(lease, now), rate.window, scope)
 
+    def spend_now(self, key: str, rate: Rate, scope: str) -> Decision | None:
+        """Admit one request of ``key`` from permits in hand, or None if that needs Redis.
+
+        Never waits and never does I/O (no lease yet, spent or expired, or another thread
+        taking one: None), so an async view can call it on the event loop.
+        """
+        with self._lock:
+            lease = self._leases.get(key)
+        if lease is None or not lease.lock.acquire(blocking=False):
+            return None
+        try:
+            now = time.monotonic()
+            if lease.spent >= lease.granted or now >= lease.expires:
+                return None
+            lease.spent += 1
+            remaining = lease.unleased + lease.granted - lease.spent
+            return Decision(True, rate.limit, remaining, _left(lease, now), rate.window, scope)
+        finally:
+            lease.lock.release()
+
     def _take(
         self,
         client: Any,

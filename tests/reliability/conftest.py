@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     if os.environ.get("INFRA_TEST_DB") != "postgres":
         pytest.skip("the reliability suite runs on PostgreSQL (make test-reliability)")
     workdir = Path(tempfile.mkdtemp(prefix="infra-rel-"))
@@ -94,7 +95,11 @@ def stack() -> Iterator[Stack]:
         db.drop()
         alive = [pid for pid in leftovers if psutil.pid_exists(pid) and _not_zombie(pid)]
         FIGURES["processes_left_after_teardown"] = alive
-        print(f"reliability: workdir {workdir} (logs); processes left: {alive}")
+        if request.session.testsfailed:  # keep the servers' logs of a failed run to read
+            print(f"reliability: workdir {workdir} (logs kept); processes left: {alive}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+            print(f"reliability: workdir {workdir} removed; processes left: {alive}")
 
 
 def _not_zombie(pid: int) -> bool:

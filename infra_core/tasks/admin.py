@@ -96,7 +96,7 @@ _FIELDSETS: list[tuple[str | None, list[str]]] = [
             "last_failed_at",
         ],
     ),
-    ("Payload", ["args_block", "kwargs_block", "payload_truncated"]),
+    ("Payload", ["args_block", "kwargs_block", "payload_truncated", "payload_redacted"]),
     (
         "Operator",
         ["replayed_by", "replayed_at", "replayed_task_id", "replay_of", "closed_by", "closed_at"],

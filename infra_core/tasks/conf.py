@@ -91,6 +91,15 @@ DLQ_MAX_TRACEBACK_CHARS: Setting[int] = Setting(
     "Tracebacks above this many characters keep their head and tail.",
     "infra_core.E407",
 )
+DLQ_REDACT_PAYLOAD: Setting[bool] = Setting(
+    "DLQ_REDACT_PAYLOAD",
+    True,
+    boolean,
+    "Store secret-named args/kwargs values (the log redaction rules, LOG_REDACT_KEYS included) "
+    "as [REDACTED] in DeadLetter and TaskRun rows; such a row cannot be replayed. False keeps "
+    "the payload verbatim.",
+    "infra_core.E412",
+)
 DLQ_DATABASE: Setting[str] = Setting(
     "DLQ_DATABASE",
     "default",
@@ -112,5 +121,6 @@ SETTINGS = (
     TASKS_PUBLISH_RETRIES,
     DLQ_MAX_PAYLOAD_BYTES,
     DLQ_MAX_TRACEBACK_CHARS,
+    DLQ_REDACT_PAYLOAD,
     DLQ_DATABASE,
 )

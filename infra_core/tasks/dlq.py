@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections, transaction
 from django.utils import timezone
 
+from infra_core.logging.filters import redact_text
 from infra_core.metrics.definitions import DLQ_RECORDED
 from infra_core.observe import inc, observer_failed
 from infra_core.tasks.conf import (
     DLQ_DATABASE,
     DLQ_MAX_PAYLOAD_BYTES,
     DLQ_MAX_TRACEBACK_CHARS,
+    DLQ_REDACT_PAYLOAD,
 )
 from infra_core.tasks.models import DeadLetter
 from infra_core.tasks.payload import bounded_payload, bounded_text
@@ -61,6 +63,9 @@ class Failure:
     replay_of: str = ""
     first_failed_at: datetime | None = None
     failed_at: datetime | None = None
+    # Set by as_json(): the payload it carries was already bounded (a marker) or redacted.
+    payload_truncated: bool = False
+    payload_redacted: bool = False
 
     @classmethod
     def from_exception(cls, exc: BaseException, **fields: Any) -> Failure:
@@ -69,9 +74,16 @@ class Failure:
 
     def as_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict (payload already bounded) for :func:`record_json`."""
-        args, kwargs, _ = bounded_payload(self.args, self.kwargs, DLQ_MAX_PAYLOAD_BYTES.value)
+        payload = bounded_payload(
+            self.args, self.kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
+        )
         data = {k: v for k, v in self.__dict__.items() if k not in ("args", "kwargs")}
-        data.update(args=args, kwargs=kwargs)
+        data.update(
+            args=payload.args,
+            kwargs=payload.kwargs,
+            payload_truncated=payload.truncated or self.payload_truncated,
+            payload_redacted=payload.redacted or self.payload_redacted,
+        )
         for key in ("first_failed_at", "failed_at"):
             if isinstance(data[key], datetime):
                 data[key] = data[key].isoformat()
@@ -84,19 +96,22 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
     Idempotent on task id: a second failure of the same id updates attempts and last failure.
     """
     alias = using or DLQ_DATABASE.value
-    args, kwargs, truncated = bounded_payload(
-        failure.args, failure.kwargs, DLQ_MAX_PAYLOAD_BYTES.value
+    payload = bounded_payload(
+        failure.args, failure.kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
     )
     now = failure.failed_at or timezone.now()
     attempts = max(failure.attempts, 1)
     values: dict[str, Any] = {
         "task_name": failure.task_name[:255],
-        "args": args,
-        "kwargs": kwargs,
-        "payload_truncated": truncated,
+        "args": payload.args,
+        "kwargs": payload.kwargs,
+        "payload_truncated": payload.truncated or failure.payload_truncated,
+        "payload_redacted": payload.redacted or failure.payload_redacted,
         "exception_class": failure.exception_class[:255],
-        "exception_message": bounded_text(failure.exception_message, 10_000),
-        "traceback": bounded_text(failure.traceback, DLQ_MAX_TRACEBACK_CHARS.value),
+        # "password=..." in a message or traceback is masked as in log lines (replay needs
+        # neither).
+        "exception_message": bounded_text(redact_text(failure.exception_message), 10_000),
+        "traceback": bounded_text(redact_text(failure.traceback), DLQ_MAX_TRACEBACK_CHARS.value),
         "attempts": attempts,
         "queue": failure.queue[:255],
         "request_id": failure.request_id[:128],

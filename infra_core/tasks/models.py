@@ -91,6 +91,10 @@ class DeadLetter(models.Model):
     payload_truncated = models.BooleanField(
         default=False, help_text="args/kwargs were larger than DLQ_MAX_PAYLOAD_BYTES"
     )
+    payload_redacted = models.BooleanField(
+        default=False,
+        help_text="secret-named values stored as [REDACTED] (DLQ_REDACT_PAYLOAD)",
+    )
     exception_class = models.CharField(max_length=255, db_index=True)
     exception_message = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
@@ -154,6 +158,7 @@ class TaskRun(models.Model):
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
     payload_truncated = models.BooleanField(default=False)
+    payload_redacted = models.BooleanField(default=False)
     queue = models.CharField(max_length=255, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     worker = models.CharField(max_length=255, blank=True, help_text="hostname:pid")

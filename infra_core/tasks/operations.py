@@ -66,6 +66,11 @@ def refusal(row: DeadLetter | None, action: str) -> str | None:
         return f"already {row.status}"
     if action == REPLAY and row.payload_truncated:
         return "truncated payload: it cannot be replayed as it was"
+    if action == REPLAY and row.payload_redacted:
+        return (
+            "redacted payload: secret-named values were not stored (DLQ_REDACT_PAYLOAD); "
+            "send the task again with them"
+        )
     return None
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from infra_core.tasks import dlq
-from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES
+from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES, DLQ_REDACT_PAYLOAD
 from infra_core.tasks.models import DeadLetter, TaskRun
 from infra_core.tasks.payload import bounded_payload
 
@@ -44,12 +44,15 @@ def start(
 ) -> Started:
     """Upsert the run of ``task_id`` and count this delivery of retry number ``retries``."""
     alias = using or DLQ_DATABASE.value
-    safe_args, safe_kwargs, truncated = bounded_payload(args, kwargs, DLQ_MAX_PAYLOAD_BYTES.value)
+    payload = bounded_payload(
+        args, kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
+    )
     values = {
         "task_name": task_name[:255],
-        "args": safe_args,
-        "kwargs": safe_kwargs,
-        "payload_truncated": truncated,
+        "args": payload.args,
+        "kwargs": payload.kwargs,
+        "payload_truncated": payload.truncated,
+        "payload_redacted": payload.redacted,
         "queue": queue[:255],
         "request_id": request_id[:128],
         "worker": worker[:255],
@@ -185,11 +188,12 @@ def sweep(*, older_than: float | None = None, using: str | None = None) -> list[
             queue=run.queue,
             request_id=run.request_id,
             first_failed_at=run.first_failed_at,
+            # The run's payload was bounded and redacted when it was stored.
+            payload_truncated=run.payload_truncated,
+            payload_redacted=run.payload_redacted,
         )
         with transaction.atomic(using=alias):
             row = dlq.record(failure, using=alias)
-            if run.payload_truncated and not row.payload_truncated:
-                DeadLetter.objects.using(alias).filter(pk=row.pk).update(payload_truncated=True)
             TaskRun.objects.using(alias).filter(pk=run.pk).delete()
         rows.append(row)
     return rows

@@ -1,9 +1,9 @@
 """Dead-letter recording with secret-bearing arguments and exception messages.
 
-A dead letter keeps the task's args and kwargs as they were sent (JSON-safe, bounded by
-DLQ_MAX_PAYLOAD_BYTES) because replay re-sends exactly them; what it logs carries the task name,
-id, attempts and exception class only. This module checks the log side for any secret; the row
-side is pinned as documented (verbatim payload, bounded).
+What a dead letter logs carries the task name, id, attempts and exception class only: no
+secret. The row (DLQ_REDACT_PAYLOAD, on by default) stores secret-named values as [REDACTED] and
+is then not replayable; values under other names and positional values are kept (replay re-sends
+them); "password=..." in the exception message and traceback is masked.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from infra_core.logging.filters import REDACTED, is_sensitive
 from infra_core.tasks import dlq
 from infra_core.tasks.models import DeadLetter
+from infra_core.tasks.operations import REPLAY, refusal
 from tests.conftest import JsonLogCapture
 from tests.hostile.conftest import QUICK, assert_clean_logs, reset
 
@@ -50,8 +52,14 @@ def test_recording_a_dead_letter_logs_no_argument_or_message_secret(
     records = assert_clean_logs(json_logs, secret)
     assert any(r.get("event") == "dlq.recorded" for r in records)
     stored = DeadLetter.objects.get(pk=row.pk)
+    assert secret not in stored.exception_message and secret not in stored.traceback
+    sensitive = is_sensitive(key)
+    masked = {key: REDACTED} if sensitive else {key: secret}
+    assert stored.payload_redacted is sensitive
     if big:  # over the bound: one marker, never the whole payload
         assert stored.payload_truncated and stored.kwargs == {}
-    else:  # verbatim: replay re-sends exactly what the task was given
+    else:  # replay re-sends exactly what the task was given, unless a value was masked
         assert not stored.payload_truncated
-        assert stored.args == args and stored.kwargs == kwargs
+        assert stored.args == args  # positional: nothing names it a secret
+        assert stored.kwargs == ({"user": masked} if nested else masked)
+    assert (refusal(stored, REPLAY) is None) is not (big or sensitive)

@@ -17,7 +17,7 @@ from infra_core.tasks.payload import TRUNCATED, bounded_payload, bounded_text
 
 
 def test_bounded_payload_small_payload_is_kept_json_safe() -> None:
-    args, kwargs, truncated = bounded_payload((1, Decimal("2.5")), {"at": timezone.now()}, 1000)
+    args, kwargs, truncated, _ = bounded_payload((1, Decimal("2.5")), {"at": timezone.now()}, 1000)
     assert args[0] == 1
     assert args[1] == "Decimal('2.5')"  # repr, not a crash
     assert "datetime" in kwargs["at"]
@@ -25,7 +25,7 @@ def test_bounded_payload_small_payload_is_kept_json_safe() -> None:
 
 
 def test_bounded_payload_large_payload_becomes_a_marker_with_size_and_head() -> None:
-    args, kwargs, truncated = bounded_payload(["x" * 5000], {}, 1024)
+    args, kwargs, truncated, _ = bounded_payload(["x" * 5000], {}, 1024)
     assert truncated is True
     (marker,) = args
     assert marker[TRUNCATED] is True
@@ -40,7 +40,7 @@ def test_bounded_payload_unrepresentable_object_is_a_marker_not_an_error() -> No
         def __repr__(self) -> str:
             raise RuntimeError("no")
 
-    args, _, truncated = bounded_payload([Hostile()], {}, 1024)
+    args, _, truncated, _ = bounded_payload([Hostile()], {}, 1024)
     assert truncated is True
     assert "RuntimeError" in args[0]["error"]
 

@@ -19,6 +19,18 @@ from contextvars import ContextVar
 from typing import Any
 
 
+# The fields AccessLogMiddleware gives a line of GET /ping.
+ACCESS_EXTRA: dict[str, Any] = {
+    "method": "GET",
+    "route": "ping",
+    "status": 200,
+    "duration_ms": 0.412,
+    "client_ip": "127.0.0.1",
+    "user_id": None,
+    "slow": False,
+}
+
+
 def _access_record() -> logging.LogRecord:
     from infra_core.logging.filters import ContextFilter, RedactFilter
 
@@ -30,15 +42,7 @@ def _access_record() -> logging.LogRecord:
         "%s %s %s %.1fms",
         ("GET", "ping", 200, 0.4),
         None,
-        extra={
-            "method": "GET",
-            "route": "ping",
-            "status": 200,
-            "duration_ms": 0.412,
-            "client_ip": "127.0.0.1",
-            "user_id": None,
-            "slow": False,
-        },
+        extra=ACCESS_EXTRA,
     )
     ContextFilter().filter(record)
     RedactFilter().filter(record)
@@ -122,15 +126,7 @@ def cut_callables() -> dict[str, dict[str, Callable[[], Any]]]:
 
     assert stamp_before() == now_fmt.formatTime(record)
     line_args = ("GET", "ping", 200, 0.41)
-    line_extra = {
-        "method": "GET",
-        "route": "ping",
-        "status": 200,
-        "duration_ms": 0.412,
-        "client_ip": "127.0.0.1",
-        "user_id": None,
-        "slow": False,
-    }
+    line_extra = dict(ACCESS_EXTRA)
     fmt = "%s %s %s %.1fms"
 
     def line_before() -> None:  # Logger.log: findCaller walks the stack for the origin

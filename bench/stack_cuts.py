@@ -18,7 +18,6 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-
 # The fields AccessLogMiddleware gives a line of GET /ping.
 ACCESS_EXTRA: dict[str, Any] = {
     "method": "GET",

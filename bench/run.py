@@ -23,6 +23,7 @@ SCRIPTS = [
     "retention",
     "db",
     "stack",
+    "async_lease",
     "dashboard",
 ]
 

@@ -72,6 +72,14 @@ def is_sensitive(key: str, extra: tuple[str, ...] = ()) -> bool:
     return any(f in low for f in SENSITIVE_FRAGMENTS) or any(f in low for f in extra)
 
 
+def configured_keys() -> tuple[str, ...]:
+    """Return LOG_REDACT_KEYS, or () where settings cannot be read (plain scripts, a bad value)."""
+    try:
+        return LOG_REDACT_KEYS.value
+    except Exception:  # a bad LOG_REDACT_KEYS is its own check's error (infra_core.E104)
+        return ()
+
+
 def redact(value: Any, extra: tuple[str, ...] = (), _depth: int = 0) -> Any:
     """Return a copy of ``value`` with secret-named keys masked, recursing into containers."""
     if _depth > _MAX_DEPTH:
@@ -122,11 +130,7 @@ class RedactFilter(logging.Filter):
         return True
 
     def _redact(self, record: logging.LogRecord) -> None:
-        extra = self.extra
-        try:
-            extra = extra + LOG_REDACT_KEYS.value
-        except Exception:  # settings not configured (plain scripts)
-            extra = self.extra
+        extra = self.extra + configured_keys()
         if record.args:
             if isinstance(record.args, dict):
                 record.args = redact(record.args, extra)

@@ -80,9 +80,17 @@ class _Target(NamedTuple):
 _targets: dict[str, _Target | None] = {}
 
 
-def _target(alias: str) -> _Target | None:
+def built_target(alias: str) -> Any:
+    """Return the alias's target if built and still current (its guard), else UNSET."""
     target = _targets.get(alias, UNSET)
-    if target is UNSET or (target is not None and target.guard is not guarded(alias)):
+    if target is not UNSET and target is not None and target.guard is not guarded(alias):
+        return UNSET
+    return target
+
+
+def _target(alias: str) -> _Target | None:
+    target = built_target(alias)
+    if target is UNSET:
         target = _targets[alias] = _new_target(alias)
     return target  # type: ignore[no-any-return]
 
@@ -120,8 +128,8 @@ def forget_targets(*, setting: str | None = None, **kwargs: Any) -> None:
         LEASES.clear()  # leases of another Redis or rate are not spent
 
 
-def _scope_key(target: _Target, scope: str, raw: str) -> tuple[Algorithm, Any, str]:
-    # The algorithm and script of ``scope`` and the Redis key of its bucket ``raw``.
+def scope_key(target: _Target, scope: str, raw: str) -> tuple[Algorithm, Any, str]:
+    """Return the algorithm and script of ``scope`` and the Redis key of its bucket ``raw``."""
     guard, default, scopes, prefix, _ = target
     algorithm, script = scopes.get(scope, default) if scopes else default
     name = raw + algorithm.suffix
@@ -135,7 +143,7 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
     if target is None:
         return LOCAL.hit(raw, rate, scope=scope)
     guard, clock = target.guard, target.clock
-    algorithm, script, key = _scope_key(target, scope, raw)
+    algorithm, script, key = scope_key(target, scope, raw)
     ttl, hot = algorithm.ttl_windows, guard.hot
     leases = RATELIMIT_SCOPE_LEASE.value
     try:
@@ -150,54 +158,6 @@ def hit(scope: str, ident: str, rate: Rate) -> Decision:
             return replace(decision, outcome="fail_open") if decision.allowed else decision
         wait = max(1, math.ceil(exc.retry_after))
         return Decision(False, rate.limit, 0, wait, rate.window, scope, "fail_closed")
-
-
-#: What decide_now() returns when the decision needs I/O: call decide() off the event loop.
-LATER: Any = object()
-
-
-def _key_needs_no_io(key: str) -> bool:
-    # "ip" and "header:<name>" read the request only; "user" may load request.user from the
-    # database, and a dotted-path key function may do anything.
-    return key == "ip" or key.startswith("header:")
-
-
-def decide_now(
-    request: HttpRequest, scope: str, key: str = "user_or_ip", rate: Any = UNSET
-) -> Decision | Any | None:
-    """Return decide()'s answer when it needs no I/O, else ``LATER``.
-
-    Only a leased scope (RATELIMIT_SCOPE_LEASE) with an explicit ``rate``, an ``ip`` or
-    ``header:`` key and permits in hand is decided here: the same admission, headers and
-    metrics as decide() would give, without a thread hand-off. Everything else (plan
-    resolution, user keys, a lease to take, a first decision building the Redis client) is
-    ``LATER``.
-    """
-    if not RATELIMIT_ENABLED.value:
-        return None
-    if rate is UNSET or not _key_needs_no_io(key):
-        return LATER
-    leases = RATELIMIT_SCOPE_LEASE.value
-    if not leases or scope not in leases:
-        return LATER
-    parsed = parse_rate(rate)
-    if parsed is None:
-        return None
-    ident = identity(key, request)
-    if ident is None:
-        return None
-    alias = RATELIMIT_CACHE.value
-    target = _targets.get(alias)  # built by an earlier decide(); never built here
-    if target is None or target.guard is not guarded(alias):
-        return LATER
-    algorithm, _, redis_key_ = _scope_key(target, scope, bucket(scope, ident, parsed))
-    if algorithm.name != "log":
-        return LATER
-    decision = LEASES.spend_now(redis_key_, parsed, scope)
-    if decision is None:
-        return LATER
-    _record(request, decision, key, ident, None)
-    return decision
 
 
 def decide(
@@ -218,13 +178,14 @@ def decide(
     if ident is None:
         return None
     decision = hit(scope, ident, parsed)
-    _record(request, decision, key, ident, plan)
+    record_decision(request, decision, key, ident, plan)
     return decision
 
 
-def _record(
+def record_decision(
     request: HttpRequest, decision: Decision, key: str, ident: str, plan: str | None
 ) -> None:
+    """Attach ``decision`` to the request for its headers; count it, log and record blocks."""
     django_request = getattr(request, "_request", request)
     previous = getattr(django_request, REQUEST_ATTR, None)
     if previous is None or decision.remaining <= previous.remaining:

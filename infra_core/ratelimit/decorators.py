@@ -9,9 +9,10 @@ from typing import Any, TypeVar, cast
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from infra_core.ratelimit.decision import LATER, UNSET, decide, decide_now
+from infra_core.ratelimit.decision import UNSET, decide
 from infra_core.ratelimit.engine import Decision
 from infra_core.ratelimit.headers import apply_headers, blocked_response
+from infra_core.ratelimit.nowait import LATER, decide_now
 
 V = TypeVar("V", bound=Callable[..., Any])
 

@@ -93,6 +93,16 @@ class Lease:
         """Return how many permits of the lease are left."""
         return self.granted - self.spent
 
+    def usable(self, now: float) -> bool:
+        """Return whether a permit is left and the lease is not expired at ``now``."""
+        return self.spent < self.granted and now < self.expires
+
+    def spend(self, rate: Rate, scope: str, now: float) -> Decision:
+        """Admit one request from the lease (the caller holds ``lock``, the lease is usable)."""
+        self.spent += 1
+        remaining = self.unleased + self.granted - self.spent
+        return Decision(True, rate.limit, remaining, _left(self, now), rate.window, scope)
+
 
 class LeaseTable:
     """The leases of this process, one per Redis key (bounded, least recently used dropped)."""
@@ -137,7 +147,7 @@ class LeaseTable:
         lease = self.lease(key)
         with lease.lock:  # one lease per key per process: threads wait for the one take
             now = time.monotonic()
-            if lease.spent >= lease.granted or now >= lease.expires:
+            if not lease.usable(now):
                 script = guard.script(LEASE_LUA)
                 guard.run(lambda client: self._take(client, script, key, rate, size, lease, clock))
                 now = time.monotonic()
@@ -145,9 +155,7 @@ class LeaseTable:
                     return Decision(
                         False, rate.limit, 0, _left(lease, now), rate.window, scope, "blocked"
                     )
-            lease.spent += 1
-            remaining = lease.unleased + lease.granted - lease.spent
-            return Decision(True, rate.limit, remaining, _left(lease, now), rate.window, scope)
+            return lease.spend(rate, scope, now)
 
     def spend_now(self, key: str, rate: Rate, scope: str) -> Decision | None:
         """Admit one request of ``key`` from permits in hand, or None if that needs Redis.
@@ -161,11 +169,9 @@ class LeaseTable:
             return None
         try:
             now = time.monotonic()
-            if lease.spent >= lease.granted or now >= lease.expires:
+            if not lease.usable(now):
                 return None
-            lease.spent += 1
-            remaining = lease.unleased + lease.granted - lease.spent
-            return Decision(True, rate.limit, remaining, _left(lease, now), rate.window, scope)
+            return lease.spend(rate, scope, now)
         finally:
             lease.lock.release()
 

@@ -158,15 +158,23 @@ class DeadLetterAdmin(_OnDLQDatabase, ReadOnlyRecordsMixin, _DeadLetterBase):
     def traceback_block(self, obj: DeadLetter) -> SafeString:
         return _pre(obj.traceback or "-")
 
-    def change_view(
+    def render_change_form(
         self,
         request: HttpRequest,
-        object_id: str,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
         form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+        obj: DeadLetter | None = None,
     ) -> HttpResponse:
-        context = {**(extra_context or {}), "can_replay": self.has_replay_permission(request)}
-        return super().change_view(request, object_id, form_url, context)
+        # The Replay button shows where a replay would not be refused (pending, payload neither
+        # truncated nor redacted): operations.refusal() decides, as for the actions.
+        context["can_replay"] = (
+            obj is not None
+            and self.has_replay_permission(request)
+            and operations.refusal(obj, operations.REPLAY) is None
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

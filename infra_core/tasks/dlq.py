@@ -19,12 +19,10 @@ from infra_core.metrics.definitions import DLQ_RECORDED
 from infra_core.observe import inc, observer_failed
 from infra_core.tasks.conf import (
     DLQ_DATABASE,
-    DLQ_MAX_PAYLOAD_BYTES,
     DLQ_MAX_TRACEBACK_CHARS,
-    DLQ_REDACT_PAYLOAD,
 )
 from infra_core.tasks.models import DeadLetter
-from infra_core.tasks.payload import bounded_payload, bounded_text
+from infra_core.tasks.payload import bounded_text, stored_payload
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -74,9 +72,7 @@ class Failure:
 
     def as_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict (payload already bounded) for :func:`record_json`."""
-        payload = bounded_payload(
-            self.args, self.kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
-        )
+        payload = stored_payload(self.args, self.kwargs)
         data = {k: v for k, v in self.__dict__.items() if k not in ("args", "kwargs")}
         data.update(
             args=payload.args,
@@ -96,9 +92,7 @@ def record(failure: Failure, *, using: str | None = None) -> DeadLetter:
     Idempotent on task id: a second failure of the same id updates attempts and last failure.
     """
     alias = using or DLQ_DATABASE.value
-    payload = bounded_payload(
-        failure.args, failure.kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
-    )
+    payload = stored_payload(failure.args, failure.kwargs)
     now = failure.failed_at or timezone.now()
     attempts = max(failure.attempts, 1)
     values: dict[str, Any] = {

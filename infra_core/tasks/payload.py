@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any, NamedTuple
 
-from infra_core.logging.conf import LOG_REDACT_KEYS
-from infra_core.logging.filters import redact
+from infra_core.logging.filters import configured_keys
+from infra_core.logging.filters import redact as _redact
+from infra_core.tasks.conf import DLQ_MAX_PAYLOAD_BYTES, DLQ_REDACT_PAYLOAD
 
 TRUNCATED = "__infra_truncated__"
 
@@ -26,14 +26,6 @@ class Payload(NamedTuple):
     redacted: bool = False  # secret-named values stored as [REDACTED]
 
 
-def _redacted(args: list[Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-    # The log lines' rules: secret-named keys at any depth, "password=..." inside strings.
-    extra: tuple[str, ...] = ()
-    with contextlib.suppress(Exception):  # a bad LOG_REDACT_KEYS is its own check's error
-        extra = LOG_REDACT_KEYS.value
-    return redact(args, extra), redact(kwargs, extra)
-
-
 def bounded_payload(args: Any, kwargs: Any, max_bytes: int, *, redact: bool = False) -> Payload:
     """Return JSON-safe args and kwargs; over ``max_bytes`` each becomes a marker.
 
@@ -47,8 +39,9 @@ def bounded_payload(args: Any, kwargs: Any, max_bytes: int, *, redact: bool = Fa
         marker = {TRUNCATED: True, "error": f"not serialisable: {type(exc).__name__}"}
         return Payload([marker], {}, True)
     redacted = False
-    if redact:
-        masked_args, masked_kwargs = _redacted(safe_args, safe_kwargs)
+    if redact:  # the log lines' rules: secret-named keys at any depth, "password=..." in text
+        extra = configured_keys()
+        masked_args, masked_kwargs = _redact(safe_args, extra), _redact(safe_kwargs, extra)
         redacted = masked_args != safe_args or masked_kwargs != safe_kwargs
         safe_args, safe_kwargs = masked_args, masked_kwargs
     text = json.dumps([safe_args, safe_kwargs])
@@ -58,6 +51,13 @@ def bounded_payload(args: Any, kwargs: Any, max_bytes: int, *, redact: bool = Fa
     head = max(0, min(max_bytes, 2000) - 200)
     marker = {TRUNCATED: True, "bytes": size, "limit": max_bytes, "head": text[:head]}
     return Payload([marker], {}, True, redacted)
+
+
+def stored_payload(args: Any, kwargs: Any) -> Payload:
+    """Return a task's payload as DeadLetter and TaskRun rows store it (the DLQ_* settings)."""
+    return bounded_payload(
+        args, kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
+    )
 
 
 def bounded_text(text: str, max_chars: int) -> str:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from infra_core.tasks import dlq
-from infra_core.tasks.conf import DLQ_DATABASE, DLQ_MAX_PAYLOAD_BYTES, DLQ_REDACT_PAYLOAD
+from infra_core.tasks.conf import DLQ_DATABASE
 from infra_core.tasks.models import DeadLetter, TaskRun
-from infra_core.tasks.payload import bounded_payload
+from infra_core.tasks.payload import stored_payload
 
 POISON = "infra_core.tasks.PoisonTaskError"
 LOST = "infra_core.tasks.WorkerLostError"
@@ -44,9 +44,7 @@ def start(
 ) -> Started:
     """Upsert the run of ``task_id`` and count this delivery of retry number ``retries``."""
     alias = using or DLQ_DATABASE.value
-    payload = bounded_payload(
-        args, kwargs, DLQ_MAX_PAYLOAD_BYTES.value, redact=DLQ_REDACT_PAYLOAD.value
-    )
+    payload = stored_payload(args, kwargs)
     values = {
         "task_name": task_name[:255],
         "args": payload.args,

@@ -14,9 +14,12 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from infra_core.ratelimit import decorators
 from infra_core.ratelimit import lease as lease_mod
-from infra_core.ratelimit.decision import LATER, decide, decide_now, redis_key
+from infra_core.ratelimit.decision import decide, redis_key
+from infra_core.ratelimit.nowait import LATER, decide_now
 from infra_core.ratelimit.rates import Rate
 from infra_core.redis import guarded
+from tests.conftest import ThrowawayRedis
+from tests.ratelimit.conftest import redis_cache
 
 pytestmark = pytest.mark.urls("tests.ratelimit.urls")
 
@@ -113,3 +116,34 @@ def test_decide_now_answers_none_where_decide_would(settings: SettingsWrapper) -
     assert decide_now(_request(None), "s", "header:X-Client", "10/m") is None  # no key value
     settings.INFRA_CORE = {"RATELIMIT_SCOPE_LEASE": {"s": 5}, "RATELIMIT_ENABLED": False}
     assert decide_now(_request(), "s", "header:X-Client", "10/m") is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("fail_open", "after"), [(True, 200), (False, 429)])
+def test_async_view_spends_permits_in_hand_through_an_outage_then_the_policy_answers(
+    settings: SettingsWrapper,
+    throwaway_redis: ThrowawayRedis,
+    client_id: str,
+    hand_offs: list[int],
+    fail_open: bool,
+    after: int,
+) -> None:
+    settings.CACHES = {**settings.CACHES, "rl_async_outage": redis_cache(throwaway_redis.url)}
+    settings.INFRA_CORE = {
+        "RATELIMIT_CACHE": "rl_async_outage",
+        "RATELIMIT_SCOPE_LEASE": {"async": 2},
+        "RATELIMIT_FAIL_OPEN": fail_open,
+        "REDIS_SOCKET_TIMEOUT": 0.2,
+    }
+
+    async def get() -> Any:
+        return await AsyncClient().get("/async/", headers={"X-Client": client_id})
+
+    assert asyncio.run(get()).status_code == 200  # takes a lease of 2 (thread), spends 1
+    throwaway_redis.stop()
+    second = asyncio.run(get())  # the permit in hand: no Redis, no thread
+    assert (second.status_code, len(hand_offs)) == (200, 1)
+    third = asyncio.run(get())  # a take is needed: the thread, the outage policy, never a 500
+    assert third.status_code == after and len(hand_offs) == 2
+    if after == 429:
+        assert third.json()["error"]["code"] == "rate_limited" and int(third["Retry-After"]) >= 1

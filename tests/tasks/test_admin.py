@@ -310,6 +310,20 @@ def test_detail_replay_button_replays_row_on_post_only(
     assert b"dlq-replay-button" not in response.content
 
 
+@pytest.mark.parametrize("field", ["payload_truncated", "payload_redacted"])
+def test_detail_has_no_replay_button_where_replay_is_refused(
+    operator: Client, make_row: Any, broker: Broker, field: str
+) -> None:
+    # The button follows operations.refusal(): a truncated or redacted payload is not offered.
+    row = make_row(**{field: True})
+    assert b"dlq-replay-button" not in operator.get(f"{CHANGELIST}{row.pk}/change/").content
+    response = operator.post(f"{CHANGELIST}{row.pk}/replay/", follow=True)
+    [message] = _messages(response)
+    assert message.startswith(f"Refused 1 dead letter(s): #{row.pk} (")
+    row.refresh_from_db()
+    assert row.status == DeadLetter.Status.PENDING and broker.messages() == []
+
+
 def test_detail_replay_button_without_csrf_token_is_rejected(
     django_user_model: Any, make_row: Any, broker: Broker
 ) -> None:
